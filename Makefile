@@ -1,0 +1,95 @@
+# Two environments: the Rasa engine on Python 3.10 (.venv-rasa, pinned in requirements-rasa.txt)
+# and the app (actions, data layer, tests) on Python >= 3.11 (.venv, pyproject.toml + lock).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+RASA_VENV := .venv-rasa
+APP := $(VENV)/.installed
+ENGINE := $(RASA_VENV)/.installed
+SPACY := models/spacy-gm/meta.json
+MODEL := models/welfare.tar.gz
+MODEL_INPUTS := domain.yml config.yml $(shell find data -type f -name '*.yml') \
+	engine/crisis_rules.py $(SPACY)
+
+export PYTHONPATH := $(CURDIR)
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup train spacy migrate run shell test test-unit test-rasa test-e2e lint format clean
+
+help:
+	@echo "make run    set up, train if needed, migrate, start the assistant"
+	@echo "make test   set up, train, run every test (what CI runs)"
+	@echo "make shell  talk to the assistant in this terminal"
+
+setup: $(APP) $(ENGINE)
+
+$(APP): pyproject.toml requirements.lock
+	@echo "==> App environment (Python >= 3.11) in $(VENV)"
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --progress-bar on -r requirements.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
+	@touch $@
+
+$(ENGINE): requirements-rasa.txt scripts/find_python310.sh
+	@echo "==> Rasa engine environment (Python 3.10) in $(RASA_VENV)"
+	PY310="$$(scripts/find_python310.sh)" && "$$PY310" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade pip wheel
+	$(RASA_VENV)/bin/pip install --progress-bar on -r requirements-rasa.txt
+	@touch $@
+
+spacy: $(SPACY)
+$(SPACY): bot/places/gazetteer.yml engine/build_spacy.py $(ENGINE)
+	@echo "==> Building the spaCy place pipeline from the gazetteer"
+	$(RASA_VENV)/bin/python -m engine.build_spacy models/spacy-gm
+
+train: $(MODEL)
+$(MODEL): $(MODEL_INPUTS) $(ENGINE)
+	@echo "==> Training the model (domain, config or data changed)"
+	$(RASA_VENV)/bin/rasa train --fixed-model-name welfare --out models
+	@touch $@
+
+migrate: $(APP)
+	@echo "==> Applying database migrations"
+	$(VENV)/bin/python -m bot.store.migrate
+
+run: setup train migrate
+	scripts/run.sh
+
+shell: setup train migrate
+	scripts/shell.sh
+
+lint: $(APP)
+	$(VENV)/bin/ruff check .
+
+format: $(APP)
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+test-unit: $(APP)
+	$(VENV)/bin/pytest -m "not e2e" -q
+
+test-rasa: $(MODEL)
+	@echo "==> rasa data validate"
+	$(RASA_VENV)/bin/rasa data validate --fail-on-warnings
+	@echo "==> Held-out NLU test (never trained on)"
+	rm -rf results/nlu
+	$(RASA_VENV)/bin/rasa test nlu --nlu tests/nlu --model $(MODEL) --out results/nlu
+	$(VENV)/bin/python scripts/check_nlu.py results/nlu
+	@echo "==> Dialogue test stories"
+	rm -rf results/core
+	$(RASA_VENV)/bin/rasa test core --stories tests/stories --model $(MODEL) \
+		--out results/core --fail-on-prediction-errors
+
+test-e2e: $(APP) $(MODEL)
+	$(VENV)/bin/pytest -m e2e -q
+
+test: setup lint test-unit test-rasa test-e2e
+	@echo "All tests passed."
+
+clean:
+	rm -rf models results var/*.db

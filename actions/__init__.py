@@ -1,0 +1,1 @@
+"""Custom actions for the welfare advice line (rasa-sdk action server)."""

@@ -1,0 +1,64 @@
+"""District signposting: ask where the person lives, name that district's provider(s)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import district_service, log_contact
+from actions.places import OUTSIDE, resolve_latest
+
+
+class ValidateLocationForm(FormValidationAction):
+    """Fills `district` from a district, town, neighbourhood or postcode."""
+
+    def name(self) -> str:
+        return "validate_location_form"
+
+    async def extract_district(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = resolve_latest(tracker)
+        if found is None:
+            return {}
+        return {"district": found.district or OUTSIDE}
+
+    def validate_district(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"district": value}
+
+
+class ActionSignpost(Action):
+    """Name the provider(s) for the district, or give national signposting outside GM."""
+
+    def name(self) -> str:
+        return "action_signpost"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        district = tracker.get_slot("district")
+        if district == OUTSIDE:
+            dispatcher.utter_message(response="utter_outside_gm")
+            log_contact(tracker, "signposted", topics=["local_service", "outside_gm"],
+                        district="")
+            return [SlotSet("district", None)]
+        service = district_service(district)
+        if service is None:
+            dispatcher.utter_message(response="utter_ask_district")
+            return []
+        dispatcher.utter_message(
+            response="utter_signpost", district=service.district, providers=service.provider_names
+        )
+        details = [d for d in (service.phone, service.website) if d]
+        if details:
+            dispatcher.utter_message(
+                response="utter_signpost_contact", details=" / ".join(details)
+            )
+        log_contact(tracker, "signposted", topics=["local_service"], district=service.district)
+        return []

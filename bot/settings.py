@@ -1,0 +1,42 @@
+"""One settings object built from the environment, so every part reads the same values."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    """A SQLite file under var/, so one machine needs no database server."""
+    return f"sqlite:///{ROOT / 'var' / 'welfare.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the product reads; each one is documented in the README."""
+
+    database_url: str = field(default_factory=_default_database_url)
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
+    content_dir: Path = ROOT / "content"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the environment once; unset variables keep the defaults."""
+        env = os.environ
+        return cls(
+            database_url=env.get("DATABASE_URL") or _default_database_url(),
+            rasa_url=env.get("RASA_URL", cls.rasa_url),
+            action_server_url=env.get("ACTION_SERVER_URL", cls.action_server_url),
+            content_dir=Path(env.get("CONTENT_DIR", str(ROOT / "content"))),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests clear the cache after changing the environment)."""
+    return Settings.from_env()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa engine in the foreground; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${ACTION_PORT:=5055}"
+: "${RASA_PORT:=5005}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p var/log
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+pids+=($!)
+.venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" \
+  --model models/welfare.tar.gz --endpoints endpoints.yml --credentials credentials.yml &
+pids+=($!)
+
+echo "Engine:        http://127.0.0.1:${RASA_PORT} (REST channel /webhooks/rest/webhook)"
+echo "Action server: http://127.0.0.1:${ACTION_PORT}"
+echo "Press Ctrl-C to stop."
+wait -n "${pids[@]}"
