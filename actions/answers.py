@@ -12,20 +12,55 @@ from actions.common import TOPIC_BUTTONS, latest_intent, log_contact
 from bot.content import get_content
 
 # Intents whose answer is a welfare topic: these count as contacts for the district service.
-TOPIC_INTENTS: frozenset[str] = frozenset({
-    "uc_claim", "uc_advance", "uc_sanction", "pip",
-    "housing_tonight", "housing_release", "housing_eviction",
-    "debt", "fines", "bailiffs", "bank_account", "replace_id", "food", "energy",
-    "work_record", "disclosure", "feeling_low", "stress_sleep", "drink_drugs", "family",
-    "mentoring", "anger", "behaviour_change", "healthy_choices",
-    "service_about", "service_confidential", "service_eligibility", "service_hours",
-})
+TOPIC_INTENTS: frozenset[str] = frozenset(
+    {
+        "uc_claim",
+        "uc_advance",
+        "uc_sanction",
+        "pip",
+        "housing_tonight",
+        "housing_release",
+        "housing_eviction",
+        "debt",
+        "fines",
+        "bailiffs",
+        "bank_account",
+        "replace_id",
+        "food",
+        "energy",
+        "work_record",
+        "disclosure",
+        "feeling_low",
+        "stress_sleep",
+        "drink_drugs",
+        "family",
+        "mentoring",
+        "anger",
+        "behaviour_change",
+        "healthy_choices",
+        "service_about",
+        "service_confidential",
+        "service_eligibility",
+        "service_hours",
+    }
+)
 
 # Conversation intents answered from the domain without a contact row.
-CONVERSATION_INTENTS: frozenset[str] = frozenset({
-    "help_topics", "greet", "goodbye", "thanks", "chitchat", "out_of_scope",
-    "affirm", "deny", "inform", "change_answer", "cancel",
-})
+CONVERSATION_INTENTS: frozenset[str] = frozenset(
+    {
+        "help_topics",
+        "greet",
+        "goodbye",
+        "thanks",
+        "chitchat",
+        "out_of_scope",
+        "affirm",
+        "deny",
+        "inform",
+        "change_answer",
+        "cancel",
+    }
+)
 
 
 class ActionAnswer(Action):

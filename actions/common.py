@@ -67,8 +67,9 @@ def log_contact(
         record_contact(contact)
         logger.info("contact_logged conversation=%s outcome=%s", tracker.sender_id, outcome)
     except SQLAlchemyError:
-        logger.exception("contact_log_failed conversation=%s outcome=%s",
-                         tracker.sender_id, outcome)
+        logger.exception(
+            "contact_log_failed conversation=%s outcome=%s", tracker.sender_id, outcome
+        )
 
 
 def handover_message(reason: str, urgent: bool) -> dict[str, Any]:

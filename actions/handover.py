@@ -23,17 +23,16 @@ class ActionCrisis(Action):
     def name(self) -> str:
         return "action_crisis"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         abuse = latest_intent(tracker) == "crisis_abuse"
         dispatcher.utter_message(response="utter_crisis_abuse" if abuse else "utter_crisis")
         dispatcher.utter_message(json_message=handover_message("crisis", urgent=True))
         logger.info("crisis_handover conversation=%s", tracker.sender_id)
         log_contact(tracker, "crisis", topics=["domestic_abuse" if abuse else "crisis"])
-        events: list[EventType] = []
-        if tracker.active_loop.get("name"):
-            events.append(ActiveLoop(None))
-        return events + clear_referral_slots()
+        # Any form stops here: nothing half-collected is kept.
+        return [ActiveLoop(None), *clear_referral_slots()]
 
 
 class ActionHandover(Action):
@@ -42,17 +41,16 @@ class ActionHandover(Action):
     def name(self) -> str:
         return "action_handover"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         reason = "fallback" if _last_bot_response(tracker) == "utter_offer_person" else "asked"
         dispatcher.utter_message(response="utter_handover")
         dispatcher.utter_message(json_message=handover_message(reason, urgent=False))
         logger.info("handover conversation=%s reason=%s", tracker.sender_id, reason)
         log_contact(tracker, "handover", topics=[reason])
-        events: list[EventType] = []
-        if tracker.active_loop.get("name"):
-            events.append(ActiveLoop(None))
-        return events + clear_referral_slots()
+        # Any form stops here: nothing half-collected is kept.
+        return [ActiveLoop(None), *clear_referral_slots()]
 
 
 class ActionFallback(Action):
@@ -61,8 +59,9 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         if _consecutive_fallbacks(tracker) >= FALLBACKS_BEFORE_OFFER:
             dispatcher.utter_message(response="utter_offer_person")
         else:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from bot.places.resolver import Resolution, resolve
 from rasa_sdk import Tracker
 
 from actions.common import entity_value, latest_intent, latest_text
+from bot.places.resolver import Resolution, resolve
 
 OUTSIDE = "outside"
 
 # Intents whose text is never read as a place, so a question asked mid-form is not a town.
-NOT_A_PLACE: frozenset[str] = frozenset({
-    "crisis", "crisis_abuse", "cancel", "human", "refer_self", "help_topics", "change_answer",
-})
+NOT_A_PLACE: frozenset[str] = frozenset(
+    {
+        "crisis",
+        "crisis_abuse",
+        "cancel",
+        "human",
+        "refer_self",
+        "help_topics",
+        "change_answer",
+    }
+)
 
 
 def resolve_latest(tracker: Tracker) -> Resolution | None:

@@ -29,8 +29,16 @@ from actions.validators import (
 
 # Everything the form collects; all of it is dropped on cancel, crisis or a stored referral.
 REFERRAL_SLOTS = (
-    "referral_consent", "consent_at", "preferred_name", "contact_method", "phone",
-    "best_time", "needs", "needs_done", "probation_status", "referral_confirm",
+    "referral_consent",
+    "consent_at",
+    "preferred_name",
+    "contact_method",
+    "phone",
+    "best_time",
+    "needs",
+    "needs_done",
+    "probation_status",
+    "referral_confirm",
 )
 
 # Messages that are never read as an answer to a form question.
@@ -38,8 +46,12 @@ NOT_AN_ANSWER = frozenset({"crisis", "crisis_abuse", "cancel", "human", "refer_s
 
 PROBATION_LABELS = {"yes": "Yes", "no": "No", "prefer_not_to_say": "Prefer not to say"}
 FIELD_LABELS = {
-    "preferred_name": "Name", "district": "Area", "contact_method": "How to contact you",
-    "best_time": "Best time", "needs": "Help with", "probation_status": "On probation",
+    "preferred_name": "Name",
+    "district": "Area",
+    "contact_method": "How to contact you",
+    "best_time": "Best time",
+    "needs": "Help with",
+    "probation_status": "On probation",
 }
 
 
@@ -71,14 +83,18 @@ class ValidateReferralForm(FormValidationAction):
         return "validate_referral_form"
 
     async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher,
-        tracker: Tracker, domain: DomainDict,
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
     ) -> list[str]:
-        consent = tracker.get_slot("referral_consent")
-        if consent is not True:
-            return [] if consent is False else ["referral_consent"]
-        slots = [s for s in domain_slots if s != "phone" or
-                 tracker.get_slot("contact_method") == "phone"]
+        # Until a yes, consent is the only question; after a no it is answered, so the form ends.
+        if tracker.get_slot("referral_consent") is not True:
+            return ["referral_consent"]
+        slots = [
+            s for s in domain_slots if s != "phone" or tracker.get_slot("contact_method") == "phone"
+        ]
         return slots
 
     # --- extraction: only the question being asked reads the message -------------------
@@ -96,8 +112,10 @@ class ValidateReferralForm(FormValidationAction):
         return {} if text is None else {"preferred_name": text}
 
     async def extract_district(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "district" or \
-                latest_intent(tracker) in NOT_AN_ANSWER:
+        if (
+            tracker.get_slot("requested_slot") != "district"
+            or latest_intent(tracker) in NOT_AN_ANSWER
+        ):
             return {}
         found = resolve_latest(tracker)
         if found is None:
@@ -126,17 +144,32 @@ class ValidateReferralForm(FormValidationAction):
             return {}
         return {"best_time": entity_value(tracker, "best_time") or text}
 
-    async def extract_needs_done(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        text = _answer_text(tracker, "needs_done", allow_topics=True)
+    def _chosen_needs(self, tracker: Tracker) -> tuple[list[str], bool] | None:
+        """(needs chosen so far, finished?) from a tap or a typed list; None if not asked."""
+        if tracker.get_slot("requested_slot") not in ("needs", "needs_done"):
+            return None
+        text = _answer_text(tracker, tracker.get_slot("requested_slot"), allow_topics=True)
         if text is None:
-            return {}
+            return None
         chosen = list(tracker.get_slot("needs") or [])
         picked = entity_value(tracker, "need")
         new = [picked] if picked in NEEDS else parse_needs(text)
         chosen += [n for n in new if n not in chosen]
         # A tap adds one need and asks again; a typed list or "that's all" finishes.
         done = picked == "done" or is_done(text) or (bool(new) and picked is None)
-        return {"needs": chosen, "needs_done": True if done and chosen else None}
+        return chosen, done and bool(chosen)
+
+    async def extract_needs(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        found = self._chosen_needs(tracker)
+        if found is None:
+            return {}
+        return {"needs": found[0] or None}
+
+    async def extract_needs_done(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        found = self._chosen_needs(tracker)
+        if found is None or not found[1]:
+            return {}
+        return {"needs_done": True}
 
     async def extract_probation_status(self, dispatcher, tracker, domain) -> dict[str, Any]:
         text = _answer_text(tracker, "probation_status")
@@ -162,8 +195,10 @@ class ValidateReferralForm(FormValidationAction):
             dispatcher.utter_message(response="utter_please_yes_no")
             return {"referral_consent": None}
         if answer:
-            return {"referral_consent": True,
-                    "consent_at": datetime.now(UTC).isoformat(timespec="seconds")}
+            return {
+                "referral_consent": True,
+                "consent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
         return {"referral_consent": False}
 
     def validate_preferred_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -199,10 +234,10 @@ class ValidateReferralForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_best_time")
         return {"best_time": best}
 
-    def validate_needs_done(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if value is None and not tracker.get_slot("needs"):
+    def validate_needs(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not value:
             dispatcher.utter_message(response="utter_invalid_needs")
-        return {"needs_done": value}
+        return {"needs": value or None}
 
     def validate_probation_status(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         status = value if value in PROBATION_LABELS else parse_probation(str(value))
@@ -233,8 +268,10 @@ class ValidateReferralForm(FormValidationAction):
 
 def change_buttons() -> list[dict[str, str]]:
     """One button per answer the person can change."""
-    return [{"title": label, "payload": f'/change_answer{{"field":"{slot}"}}'}
-            for slot, label in FIELD_LABELS.items()]
+    return [
+        {"title": label, "payload": f'/change_answer{{"field":"{slot}"}}'}
+        for slot, label in FIELD_LABELS.items()
+    ]
 
 
 def change_field_events(field: str) -> dict[str, Any]:

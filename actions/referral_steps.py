@@ -37,8 +37,7 @@ def referral_summary(tracker: Tracker) -> str:
     """The answers as the person will check them, one per line."""
     service = district_service(tracker.get_slot("district"))
     method = tracker.get_slot("contact_method")
-    contact = (f"Phone {tracker.get_slot('phone')}" if method == "phone"
-               else "Reply in this chat")
+    contact = f"Phone {tracker.get_slot('phone')}" if method == "phone" else "Reply in this chat"
     needs = ", ".join(NEEDS.get(n, n) for n in tracker.get_slot("needs") or [])
     lines = {
         "preferred_name": tracker.get_slot("preferred_name"),
@@ -51,25 +50,37 @@ def referral_summary(tracker: Tracker) -> str:
     return "\n".join(f"• {FIELD_LABELS[key]}: {value}" for key, value in lines.items())
 
 
-class ActionAskNeedsDone(Action):
+class ActionAskNeeds(Action):
     """Ask what they want help with; buttons for what is not chosen yet, and 'That's all'."""
 
     def name(self) -> str:
-        return "action_ask_needs_done"
+        return "action_ask_needs"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         chosen = tracker.get_slot("needs") or []
-        buttons = [{"title": label, "payload": f'/inform{{"need":"{key}"}}'}
-                   for key, label in NEEDS.items() if key not in chosen]
+        buttons = [
+            {"title": label, "payload": f'/inform{{"need":"{key}"}}'}
+            for key, label in NEEDS.items()
+            if key not in chosen
+        ]
         if chosen:
             buttons.insert(0, {"title": "That's all", "payload": '/inform{"need":"done"}'})
             so_far = ", ".join(NEEDS[n] for n in chosen if n in NEEDS)
-            dispatcher.utter_message(response="utter_ask_more_needs", chosen=so_far,
-                                     buttons=buttons)
+            dispatcher.utter_message(
+                response="utter_ask_more_needs", chosen=so_far, buttons=buttons
+            )
         else:
             dispatcher.utter_message(response="utter_ask_needs_done", buttons=buttons)
         return []
+
+
+class ActionAskNeedsDone(ActionAskNeeds):
+    """After each tap: the same question, showing what is chosen so far."""
+
+    def name(self) -> str:
+        return "action_ask_needs_done"
 
 
 class ActionAskReferralConfirm(Action):
@@ -78,10 +89,12 @@ class ActionAskReferralConfirm(Action):
     def name(self) -> str:
         return "action_ask_referral_confirm"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        dispatcher.utter_message(response="utter_ask_referral_confirm",
-                                 summary=referral_summary(tracker))
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_ask_referral_confirm", summary=referral_summary(tracker)
+        )
         return []
 
 
@@ -91,8 +104,9 @@ class ActionSubmitReferral(Action):
     def name(self) -> str:
         return "action_submit_referral"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         if tracker.get_slot("referral_consent") is not True:
             dispatcher.utter_message(response="utter_referral_no_consent")
             return clear_referral_slots()
@@ -106,7 +120,8 @@ class ActionSubmitReferral(Action):
             district=service.district if service else "",
             provider=", ".join(service.providers) if service else None,
             contact_method=tracker.get_slot("contact_method"),
-            phone=tracker.get_slot("phone") if tracker.get_slot("contact_method") == "phone"
+            phone=tracker.get_slot("phone")
+            if tracker.get_slot("contact_method") == "phone"
             else None,
             best_time=tracker.get_slot("best_time"),
             needs=tracker.get_slot("needs") or [],
@@ -123,9 +138,11 @@ class ActionSubmitReferral(Action):
             log_contact(tracker, "handover", topics=["referral_failed"])
             return []
         logger.info("referral_saved conversation=%s referral=%s", tracker.sender_id, referral_id)
-        dispatcher.utter_message(response="utter_referral_done",
-                                 name=referral.preferred_name,
-                                 providers=service.provider_names if service else "")
+        dispatcher.utter_message(
+            response="utter_referral_done",
+            name=referral.preferred_name,
+            providers=service.provider_names if service else "",
+        )
         log_contact(tracker, "referral", topics=list(referral.needs))
         dispatcher.utter_message(json_message=handover_message("referral", urgent=False))
         # Personal details now live only in the referral row, not in the conversation state.
@@ -146,11 +163,13 @@ class ActionCancelReferral(Action):
     def name(self) -> str:
         return "action_cancel_referral"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         in_referral = tracker.active_loop.get("name") == "referral_form"
-        dispatcher.utter_message(response="utter_referral_cancelled" if in_referral
-                                 else "utter_cancel")
+        dispatcher.utter_message(
+            response="utter_referral_cancelled" if in_referral else "utter_cancel"
+        )
         logger.info("form_cancelled conversation=%s", tracker.sender_id)
         return [ActiveLoop(None), *clear_referral_slots(keep_district=False)]
 
@@ -161,8 +180,9 @@ class ActionChangeAnswer(Action):
     def name(self) -> str:
         return "action_change_answer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         field = entity_value(tracker, "field") or parse_change_field(latest_text(tracker))
         if field not in CHANGEABLE or tracker.get_slot("referral_consent") is not True:
             dispatcher.utter_message(response="utter_ask_which_change", buttons=change_buttons())

@@ -45,8 +45,7 @@ class ActionSignpost(Action):
         district = tracker.get_slot("district")
         if district == OUTSIDE:
             dispatcher.utter_message(response="utter_outside_gm")
-            log_contact(tracker, "signposted", topics=["local_service", "outside_gm"],
-                        district="")
+            log_contact(tracker, "signposted", topics=["local_service", "outside_gm"], district="")
             return [SlotSet("district", None)]
         service = district_service(district)
         if service is None:
@@ -57,8 +56,6 @@ class ActionSignpost(Action):
         )
         details = [d for d in (service.phone, service.website) if d]
         if details:
-            dispatcher.utter_message(
-                response="utter_signpost_contact", details=" / ".join(details)
-            )
+            dispatcher.utter_message(response="utter_signpost_contact", details=" / ".join(details))
         log_contact(tracker, "signposted", topics=["local_service"], district=service.district)
         return []

@@ -30,22 +30,59 @@ _NEED_WORDS: dict[str, tuple[str, ...]] = {
     "wellbeing": ("wellbeing", "well-being", "well being", "health", "mental", "low", "stress"),
     "behaviour": ("behaviour", "behavior", "pattern", "habit", "reoffend", "trouble"),
     "family": ("family", "mediation", "kids", "children", "partner", "mam", "mum"),
-    "money": ("money", "benefit", "universal credit", " uc", "pip", "skint"),
+    "money": ("money", "benefit", "universal credit", "uc", "pip", "skint"),
     "housing": ("housing", "house", "home", "homeless", "accommodation", "flat", "landlord"),
     "debt": ("debt", "fine", "bailiff", "arrears", "owe"),
-    "id_bank": (" id", "identity", "bank", "birth certificate", "passport"),
+    "id_bank": ("id", "identity", "bank", "birth certificate", "passport"),
     "food_energy": ("food", "gas", "electric", "energy", "meter", "heating"),
     "work": ("work", "job", "training", "employ", "cv"),
     "drink_drugs": ("drink", "drug", "alcohol", "using", "booze", "cannabis", "weed"),
 }
 
-_DONE_WORDS = ("done", "that's all", "thats all", "that's it", "thats it", "nothing else",
-               "no more", "finished", "all done")
+_DONE_WORDS = (
+    "done",
+    "that's all",
+    "thats all",
+    "that's it",
+    "thats it",
+    "nothing else",
+    "no more",
+    "finished",
+    "all done",
+)
 
-_YES = {"yes", "y", "yeah", "yep", "yea", "yh", "aye", "ok", "okay", "sure", "correct",
-        "go on", "please", "yes please", "i agree", "agree", "that's fine", "fine"}
-_NO = {"no", "n", "nah", "nope", "no thanks", "no thank you", "don't", "i don't agree",
-       "not really", "no way"}
+_YES = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yea",
+    "yh",
+    "aye",
+    "ok",
+    "okay",
+    "sure",
+    "correct",
+    "go on",
+    "please",
+    "yes please",
+    "i agree",
+    "agree",
+    "that's fine",
+    "fine",
+}
+_NO = {
+    "no",
+    "n",
+    "nah",
+    "nope",
+    "no thanks",
+    "no thank you",
+    "don't",
+    "i don't agree",
+    "not really",
+    "no way",
+}
 
 _MOBILE = re.compile(r"^(?:\+?44|0044|0)(7\d{9})$")
 _LANDLINE = re.compile(r"^(?:\+?44|0044|0)([1-3]\d{8,9})$")
@@ -96,8 +133,14 @@ def parse_best_time(text: str | None) -> str | None:
     cleaned = re.sub(r"\s+", " ", (text or "").strip())
     if not cleaned or len(cleaned) > 80:
         return None
-    aliases = {"morning": "Mornings", "afternoon": "Afternoons", "evening": "Evenings",
-               "any": "Any time", "anytime": "Any time", "any time": "Any time"}
+    aliases = {
+        "morning": "Mornings",
+        "afternoon": "Afternoons",
+        "evening": "Evenings",
+        "any": "Any time",
+        "anytime": "Any time",
+        "any time": "Any time",
+    }
     return aliases.get(cleaned.lower(), cleaned)
 
 
@@ -105,21 +148,25 @@ def parse_name(text: str | None) -> str | None:
     """The name the person wants to be called: 'my name's Jo' -> 'Jo'. None if not a name."""
     cleaned = re.sub(r"\s+", " ", (text or "").strip())
     cleaned = re.sub(r"(?i)^(hi|hiya|hello|alright)[,!. ]+", "", cleaned)
-    cleaned = re.sub(r"(?i)^(my name'?s|my name is|call me|i'?m|im|it'?s|its|name'?s|me name'?s)\s+",
-                     "", cleaned)
+    cleaned = re.sub(
+        r"(?i)^(my name'?s|my name is|call me|i'?m|im|it'?s|its|name'?s|me name'?s)\s+", "", cleaned
+    )
     cleaned = cleaned.strip(" .!,")
     if not cleaned or len(cleaned) > 40 or len(cleaned.split()) > 4:
         return None
-    if not re.fullmatch(r"[^\W\d_][^\W\d_' .-]*", cleaned):
+    if not re.fullmatch(r"[^\W\d_]+(?:['’ .-][^\W\d_]+)*\.?", cleaned):
         return None
     return cleaned[:1].upper() + cleaned[1:]
 
 
 def parse_needs(text: str | None) -> list[str]:
     """Every need mentioned in a typed answer ('housing and a mentor' -> housing, mentoring)."""
-    cleaned = " " + _clean(text) + " "
-    found = [key for key, words in _NEED_WORDS.items() if any(w in cleaned for w in words)]
-    return found
+    cleaned = _clean(text)
+    return [
+        key
+        for key, words in _NEED_WORDS.items()
+        if any(re.search(rf"\b{re.escape(w)}", cleaned) for w in words)
+    ]
 
 
 def is_done(text: str | None) -> bool:
@@ -136,8 +183,9 @@ def parse_probation(text: str | None) -> str | None:
     answer = parse_yes_no(cleaned)
     if answer is not None:
         return "yes" if answer else "no"
-    if re.search(r"\b(licen[cs]e|po|probation officer|on probation|community order|tag)\b",
-                 cleaned) and not re.search(r"\b(not|finished|ended|no longer)\b", cleaned):
+    if re.search(
+        r"\b(licen[cs]e|po|probation officer|on probation|community order|tag)\b", cleaned
+    ) and not re.search(r"\b(not|finished|ended|no longer)\b", cleaned):
         return "yes"
     if re.search(r"\b(not|finished|ended|no longer|voluntary)\b", cleaned):
         return "no"

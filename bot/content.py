@@ -24,8 +24,10 @@ class DistrictService:
     @property
     def provider_names(self) -> str:
         """'POPs (lead) and Back on Track' — how a person should read the list."""
-        names = [f"{p} (lead)" if p == self.lead and len(self.providers) > 1 else p
-                 for p in self.providers]
+        names = [
+            f"{p} (lead)" if p == self.lead and len(self.providers) > 1 else p
+            for p in self.providers
+        ]
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

@@ -6,7 +6,7 @@ never answered as something else, nor met with "I didn't catch that".
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,24 +19,22 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.crisis import crisis_category, crisis_intent, load_patterns
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisRuleClassifier(GraphComponent, IntentClassifier):
     """Overrides the predicted intent with crisis / crisis_abuse when a crisis rule matches."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"patterns_file": None}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self._patterns_file: Optional[str] = config.get("patterns_file")
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._patterns_file: str | None = config.get("patterns_file")
         load_patterns(self._patterns_file)  # fail at start-up, not on a person's message
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

@@ -19,8 +19,11 @@ def main(results: Path) -> int:
     macro_f1 = report["macro avg"]["f1-score"]
     errors_file = results / "intent_errors.json"
     errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
-    missed = [e for e in errors
-              if e["intent"] in CRISIS and (e["intent_prediction"]["name"] not in CRISIS)]
+    missed = [
+        e
+        for e in errors
+        if e["intent"] in CRISIS and (e["intent_prediction"]["name"] not in CRISIS)
+    ]
     crisis_total = sum(report[i]["support"] for i in CRISIS if i in report)
     print(f"intent macro-F1 on held-out data: {macro_f1:.3f} (bar {MIN_MACRO_F1})")
     print(f"crisis examples: {crisis_total}, missed: {len(missed)}")
@@ -29,9 +32,13 @@ def main(results: Path) -> int:
         place = json.loads(entity_report.read_text()).get("place", {})
         if place:
             print(f"place entity F1: {place['f1-score']:.3f} (support {place['support']})")
-    worst = sorted((v["f1-score"], k) for k, v in report.items()
-                   if isinstance(v, dict) and "support" in v and k not in
-                   ("macro avg", "weighted avg", "micro avg"))[:5]
+    worst = sorted(
+        (v["f1-score"], k)
+        for k, v in report.items()
+        if isinstance(v, dict)
+        and "support" in v
+        and k not in ("macro avg", "weighted avg", "micro avg")
+    )[:5]
     print("lowest intents:", ", ".join(f"{k} {f:.2f}" for f, k in worst))
     ok = macro_f1 >= MIN_MACRO_F1 and not missed and crisis_total > 0
     print("NLU check:", "passed" if ok else "FAILED")

@@ -24,8 +24,11 @@ def test_migrations_create_every_table(database_url: str) -> None:
 
 
 def test_contact_holds_no_text_and_is_counted_per_district(database_url: str) -> None:
-    record_contact(ContactIn("c1", "telegram", "signposted", ["local_service"], "Bolton",
-                             "Bolton Advice", "yes"))
+    record_contact(
+        ContactIn(
+            "c1", "telegram", "signposted", ["local_service"], "Bolton", "Bolton Advice", "yes"
+        )
+    )
     record_contact(ContactIn("c2", "webchat", "answered", ["uc_claim"], "Bolton"))
     record_contact(ContactIn("c3", "webchat", "crisis", ["crisis"]))
     with get_sessionmaker().begin() as session:
@@ -45,11 +48,22 @@ def test_unknown_outcome_is_refused(database_url: str) -> None:
 
 def test_referral_is_saved_with_its_consent_record(database_url: str) -> None:
     given = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-    referral_id = save_referral(ReferralIn(
-        conversation_id="c9", channel="webchat", preferred_name="Jo", district="Salford",
-        provider="Salford Foundation", contact_method="phone", phone="07700900123",
-        best_time="Mornings", needs=["housing", "mentoring"], probation_status="yes",
-        consent_given_at=given, consent_wording_version="2026-11-v1"))
+    referral_id = save_referral(
+        ReferralIn(
+            conversation_id="c9",
+            channel="webchat",
+            preferred_name="Jo",
+            district="Salford",
+            provider="Salford Foundation",
+            contact_method="phone",
+            phone="07700900123",
+            best_time="Mornings",
+            needs=["housing", "mentoring"],
+            probation_status="yes",
+            consent_given_at=given,
+            consent_wording_version="2026-11-v1",
+        )
+    )
     with get_sessionmaker().begin() as session:
         referral = session.get(Referral, referral_id)
         assert referral is not None

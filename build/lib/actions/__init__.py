@@ -1,1 +1,0 @@
-"""Custom actions for the welfare advice line (rasa-sdk action server)."""

@@ -1,0 +1,159 @@
+"""Start the real Rasa engine and action server for end-to-end conversations."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "welfare.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    """Poll `url` until it answers; fail with the log's tail if the process dies or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def action_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def engine_url(action_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Rasa engine with the trained model, REST channel on a loopback port."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` first")
+    port = free_port()
+    log = tmp_path_factory.mktemp("engine") / "engine.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(ROOT / ".venv-rasa/bin/rasa"),
+                "run",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url + "/", process, log, timeout=240)
+    yield url
+    stop(process)
+
+
+def start_action_server(port: int, database_url: str, log: Path) -> subprocess.Popen:
+    """The action server of this repo, on `port`, logging into `database_url`."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "SANIC_HOST": "127.0.0.1",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/python"),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_until_up(f"http://127.0.0.1:{port}/health", process, log, timeout=60)
+    return process
+
+
+@dataclass
+class Chat:
+    """One person's conversation over the REST channel."""
+
+    engine_url: str
+    channel: str = "webchat"
+
+    def __post_init__(self) -> None:
+        self.sender = secrets.token_hex(16)
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        response = httpx.post(
+            f"{self.engine_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text, "metadata": {"channel": self.channel}},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def handover(replies: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next(
+        (
+            r["custom"]["handover"]
+            for r in replies
+            if isinstance(r.get("custom"), dict) and "handover" in r["custom"]
+        ),
+        None,
+    )
+
+
+def payloads(replies: list[dict[str, Any]]) -> dict[str, str]:
+    return {b["title"]: b["payload"] for r in replies for b in r.get("buttons") or []}

@@ -1,0 +1,182 @@
+"""Whole conversations through the real engine and action server, checked in the database.
+
+Runs once with SQLite and once with the machine's PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.settings import get_settings
+from bot.store.migrate import upgrade
+from bot.store.models import ConsentRecord, Contact, Referral
+from bot.store.session import get_engine, get_sessionmaker
+from tests.e2e.conftest import Chat, handover, payloads, start_action_server, stop, texts
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'e2e.db'}"
+        upgrade(url)
+        return url
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture(scope="module")
+def actions(
+    database: str, action_port: int, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The action server, writing to this module's database."""
+    import os
+
+    os.environ["DATABASE_URL"] = database
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    process = start_action_server(
+        action_port, database, tmp_path_factory.mktemp("actions") / "actions.log"
+    )
+    yield database
+    stop(process)
+
+
+def rows(model: type, conversation_id: str) -> list:
+    with get_sessionmaker().begin() as session:
+        return list(
+            session.scalars(
+                select(model).where(model.conversation_id == conversation_id).order_by(model.id)
+            )
+        )
+
+
+def test_question_is_answered_and_logged(engine_url: str, actions: str) -> None:
+    chat = Chat(engine_url, channel="telegram")
+    replies = chat.say("how do i claim universal credit when i get out")
+    assert "Universal Credit" in texts(replies)
+    [contact] = rows(Contact, chat.sender)
+    assert (contact.outcome, contact.topics, contact.channel) == (
+        "answered",
+        ["uc_claim"],
+        "telegram",
+    )
+
+
+def test_signposting_asks_where_then_names_the_provider(engine_url: str, actions: str) -> None:
+    chat = Chat(engine_url)
+    assert "Where do you live" in texts(chat.say("who can help me round here"))
+    replies = chat.say("farnworth")
+    assert "Bolton Advice" in texts(replies) and "Bolton" in texts(replies)
+    [contact] = rows(Contact, chat.sender)
+    assert (contact.outcome, contact.district, contact.provider) == (
+        "signposted",
+        "Bolton",
+        "Bolton Advice",
+    )
+    # the district is remembered: the next question is logged against it
+    chat.say("where can i get a food bank voucher")
+    assert rows(Contact, chat.sender)[-1].district == "Bolton"
+
+
+def test_postcode_and_outside_greater_manchester(engine_url: str, actions: str) -> None:
+    chat = Chat(engine_url)
+    assert "POPs" in texts(chat.say("who helps people in M22 5RT"))
+    other = Chat(engine_url)
+    other.say("is there a service near me")
+    assert "Greater Manchester only" in texts(other.say("i live in leeds"))
+
+
+def test_self_referral_with_a_question_and_a_correction(engine_url: str, actions: str) -> None:
+    chat = Chat(engine_url, channel="webchat")
+    consent = chat.say("can i refer myself")
+    assert "Nothing is saved unless you confirm" in texts(consent)
+    assert rows(ConsentRecord, chat.sender) == []
+    chat.say(payloads(consent)["Yes, that's OK"])
+    # a question mid-form is answered, then the form asks for the name again
+    mid = chat.say("is this confidential")
+    assert "confidential" in texts(mid).lower() and "call you" in texts(mid)
+    assert "area" in texts(chat.say("call me Jo"))
+    method = chat.say("Eccles")
+    chat.say(payloads(method)["Phone me"])
+    assert "UK phone number" in texts(chat.say("12345"))
+    times = chat.say("07700 900123")
+    needs = chat.say(payloads(times)["Mornings"])
+    more = chat.say(payloads(needs)["Housing"])
+    more = chat.say(payloads(more)["Mentoring"])
+    probation = chat.say(payloads(more)["That's all"])
+    summary = chat.say(payloads(probation)["Yes"])
+    assert "Jo" in texts(summary) and "Salford (Salford Foundation)" in texts(summary)
+    # change the best time at the summary, then confirm
+    which = chat.say(payloads(summary)["Change something"])
+    again = chat.say(payloads(which)["Best time"])
+    summary = chat.say(payloads(again)["Evenings"])
+    assert "Evenings" in texts(summary)
+    done = chat.say(payloads(summary)["Yes, send it"])
+    assert "that's sent" in texts(done)
+    assert handover(done) == {"reason": "referral", "urgent": False}
+    [referral] = rows(Referral, chat.sender)
+    assert (
+        referral.preferred_name,
+        referral.district,
+        referral.phone,
+        referral.best_time,
+        referral.needs,
+        referral.probation_status,
+    ) == ("Jo", "Salford", "07700900123", "Evenings", ["housing", "mentoring"], "yes")
+    [consent_row] = rows(ConsentRecord, chat.sender)
+    assert consent_row.id == referral.consent_id and consent_row.channel == "webchat"
+    assert [c.outcome for c in rows(Contact, chat.sender)][-1] == "referral"
+
+
+def test_cancel_mid_referral_stores_nothing(engine_url: str, actions: str) -> None:
+    chat = Chat(engine_url)
+    chat.say("sign me up")
+    chat.say("yes")
+    chat.say("Dave")
+    assert "nothing was saved" in texts(chat.say("cancel"))
+    assert rows(Referral, chat.sender) == [] and rows(ConsentRecord, chat.sender) == []
+    assert "Universal Credit" in texts(chat.say("how do i claim universal credit"))
+
+
+@pytest.mark.parametrize(
+    "message, abuse",
+    [
+        ("i want to kill myself", False),
+        ("thinking of ending it all tonight", False),
+        ("ive took a load of pills", False),
+        ("my partner hits me and im scared to go home", True),
+    ],
+)
+def test_crisis_mid_referral_gets_the_numbers_and_an_urgent_handover(
+    engine_url: str, actions: str, message: str, abuse: bool
+) -> None:
+    chat = Chat(engine_url)
+    chat.say("i want to refer myself")
+    chat.say("yes")
+    replies = chat.say(message)
+    assert "116 123" in texts(replies) and "999" in texts(replies)
+    assert ("0808 2000 247" in texts(replies)) is abuse
+    assert handover(replies) == {"reason": "crisis", "urgent": True}
+    assert rows(Referral, chat.sender) == []
+    assert rows(Contact, chat.sender)[-1].outcome == "crisis"
+
+
+def test_asking_for_a_person(engine_url: str, actions: str) -> None:
+    chat = Chat(engine_url)
+    replies = chat.say("can i talk to a real person")
+    assert handover(replies) == {"reason": "asked", "urgent": False}
+    assert rows(Contact, chat.sender)[-1].outcome == "handover"
+
+
+def test_two_misunderstandings_offer_a_person(engine_url: str, actions: str) -> None:
+    chat = Chat(engine_url)
+    first = chat.say("qwpoeiruty zmxncbv")
+    assert "didn't catch" in texts(first) and payloads(first)
+    offer = chat.say("asdkjh qwelkj")
+    assert "talk to a person" in texts(offer)
+    replies = chat.say(payloads(offer)["Yes, talk to a person"])
+    assert handover(replies) == {"reason": "fallback", "urgent": False}
