@@ -40,6 +40,22 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
     pytest.fail(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+def wait_for_model(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    """The server answers before the model is loaded; wait until it parses a message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"engine exited early:\n{log.read_text()[-3000:]}")
+        try:
+            reply = httpx.get(f"{url}/status", timeout=5)
+            if reply.status_code == 200 and reply.json().get("model_file"):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"model not loaded in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -70,6 +86,7 @@ def engine_url(action_port: int, tmp_path_factory: pytest.TempPathFactory) -> It
             [
                 str(ROOT / ".venv-rasa/bin/rasa"),
                 "run",
+                "--enable-api",  # only so the test sees when the model is loaded (loopback)
                 "--interface",
                 "127.0.0.1",
                 "--port",
@@ -87,9 +104,12 @@ def engine_url(action_port: int, tmp_path_factory: pytest.TempPathFactory) -> It
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    wait_until_up(url + "/", process, log, timeout=240)
-    yield url
-    stop(process)
+    try:
+        wait_until_up(url + "/", process, log, timeout=240)
+        wait_for_model(url, process, log, timeout=240)
+        yield url
+    finally:
+        stop(process)
 
 
 def start_action_server(port: int, database_url: str, log: Path) -> subprocess.Popen:
@@ -116,7 +136,11 @@ def start_action_server(port: int, database_url: str, log: Path) -> subprocess.P
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    wait_until_up(f"http://127.0.0.1:{port}/health", process, log, timeout=60)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", process, log, timeout=60)
+    except BaseException:
+        stop(process)
+        raise
     return process
 
 
