@@ -15,6 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.settings import get_settings
+from bot.store.migrate import upgrade
+from bot.store.session import get_engine
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "welfare.tar.gz"
 
@@ -145,6 +149,26 @@ def start_action_server(port: int, database_url: str, log: Path) -> subprocess.P
 
 
 @dataclass
+class ActionServer:
+    """The action server process, which outage tests stop and start again."""
+
+    port: int
+    database_url: str
+    log_dir: Path
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = start_action_server(
+            self.port, self.database_url, self.log_dir / "actions.log"
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+@dataclass
 class Chat:
     """One person's conversation over the REST channel."""
 
@@ -181,3 +205,26 @@ def handover(replies: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def payloads(replies: list[dict[str, Any]]) -> dict[str, str]:
     return {b["title"]: b["payload"] for r in replies for b in r.get("buttons") or []}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'e2e.db'}"
+        upgrade(url)
+        return url
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture(scope="module")
+def actions(
+    database: str, action_port: int, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ActionServer]:
+    """The action server, writing to this module's database."""
+    os.environ["DATABASE_URL"] = database
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    server = ActionServer(action_port, database, tmp_path_factory.mktemp("actions"))
+    server.start()
+    yield server
+    server.stop()

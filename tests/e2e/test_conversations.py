@@ -5,44 +5,14 @@ Runs once with SQLite and once with the machine's PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
-from bot.settings import get_settings
-from bot.store.migrate import upgrade
 from bot.store.models import ConsentRecord, Contact, Referral
-from bot.store.session import get_engine, get_sessionmaker
-from tests.e2e.conftest import Chat, handover, payloads, start_action_server, stop, texts
+from bot.store.session import get_sessionmaker
+from tests.e2e.conftest import ActionServer, Chat, handover, payloads, texts
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'e2e.db'}"
-        upgrade(url)
-        return url
-    return request.getfixturevalue("postgres_database")
-
-
-@pytest.fixture(scope="module")
-def actions(
-    database: str, action_port: int, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The action server, writing to this module's database."""
-    import os
-
-    os.environ["DATABASE_URL"] = database
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    process = start_action_server(
-        action_port, database, tmp_path_factory.mktemp("actions") / "actions.log"
-    )
-    yield database
-    stop(process)
 
 
 def rows(model: type, conversation_id: str) -> list:
@@ -54,7 +24,7 @@ def rows(model: type, conversation_id: str) -> list:
         )
 
 
-def test_question_is_answered_and_logged(engine_url: str, actions: str) -> None:
+def test_question_is_answered_and_logged(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url, channel="telegram")
     replies = chat.say("how do i claim universal credit when i get out")
     assert "Universal Credit" in texts(replies)
@@ -66,7 +36,9 @@ def test_question_is_answered_and_logged(engine_url: str, actions: str) -> None:
     )
 
 
-def test_signposting_asks_where_then_names_the_provider(engine_url: str, actions: str) -> None:
+def test_signposting_asks_where_then_names_the_provider(
+    engine_url: str, actions: ActionServer
+) -> None:
     chat = Chat(engine_url)
     assert "Where do you live" in texts(chat.say("who can help me round here"))
     replies = chat.say("farnworth")
@@ -82,7 +54,7 @@ def test_signposting_asks_where_then_names_the_provider(engine_url: str, actions
     assert rows(Contact, chat.sender)[-1].district == "Bolton"
 
 
-def test_postcode_and_outside_greater_manchester(engine_url: str, actions: str) -> None:
+def test_postcode_and_outside_greater_manchester(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url)
     assert "POPs" in texts(chat.say("who helps people in M22 5RT"))
     other = Chat(engine_url)
@@ -90,7 +62,9 @@ def test_postcode_and_outside_greater_manchester(engine_url: str, actions: str) 
     assert "Greater Manchester only" in texts(other.say("i live in leeds"))
 
 
-def test_self_referral_with_a_question_and_a_correction(engine_url: str, actions: str) -> None:
+def test_self_referral_with_a_question_and_a_correction(
+    engine_url: str, actions: ActionServer
+) -> None:
     chat = Chat(engine_url, channel="webchat")
     consent = chat.say("can i refer myself")
     assert "Nothing is saved unless you confirm" in texts(consent)
@@ -132,7 +106,7 @@ def test_self_referral_with_a_question_and_a_correction(engine_url: str, actions
     assert [c.outcome for c in rows(Contact, chat.sender)][-1] == "referral"
 
 
-def test_cancel_mid_referral_stores_nothing(engine_url: str, actions: str) -> None:
+def test_cancel_mid_referral_stores_nothing(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url)
     chat.say("sign me up")
     chat.say("yes")
@@ -152,7 +126,7 @@ def test_cancel_mid_referral_stores_nothing(engine_url: str, actions: str) -> No
     ],
 )
 def test_crisis_mid_referral_gets_the_numbers_and_an_urgent_handover(
-    engine_url: str, actions: str, message: str, abuse: bool
+    engine_url: str, actions: ActionServer, message: str, abuse: bool
 ) -> None:
     chat = Chat(engine_url)
     chat.say("i want to refer myself")
@@ -165,14 +139,14 @@ def test_crisis_mid_referral_gets_the_numbers_and_an_urgent_handover(
     assert rows(Contact, chat.sender)[-1].outcome == "crisis"
 
 
-def test_asking_for_a_person(engine_url: str, actions: str) -> None:
+def test_asking_for_a_person(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url)
     replies = chat.say("can i talk to a real person")
     assert handover(replies) == {"reason": "asked", "urgent": False}
     assert rows(Contact, chat.sender)[-1].outcome == "handover"
 
 
-def test_two_misunderstandings_offer_a_person(engine_url: str, actions: str) -> None:
+def test_two_misunderstandings_offer_a_person(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url)
     first = chat.say("qwpoeiruty zmxncbv")
     assert "didn't catch" in texts(first) and payloads(first)
@@ -180,3 +154,22 @@ def test_two_misunderstandings_offer_a_person(engine_url: str, actions: str) -> 
     assert "talk to a person" in texts(offer)
     replies = chat.say(payloads(offer)["Yes, talk to a person"])
     assert handover(replies) == {"reason": "fallback", "urgent": False}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "😀😀😀",
+        "<script>alert(1)</script>",
+        "¿Dónde puedo conseguir comida?",
+        "x" * 20_000,
+    ],
+)
+def test_odd_messages_get_a_kind_answer(
+    engine_url: str, actions: ActionServer, message: str
+) -> None:
+    chat = Chat(engine_url)
+    replies = chat.say(message)
+    assert replies and texts(replies).strip()
+    # and the conversation still works afterwards
+    assert "Universal Credit" in texts(chat.say("how do i claim universal credit"))

@@ -1,0 +1,57 @@
+"""The gateway application: web chat API, health check, and (next) Telegram and the console."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.ratelimit import RateLimiter
+from bot.settings import get_settings
+from bot.store.session import get_engine
+from bot.webchat.api import router as webchat_router
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(rasa: RasaClient | None = None) -> FastAPI:
+    """Build the app; tests pass their own Rasa client."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.rasa = rasa or RasaClient(get_settings().rasa_url)
+        app.state.limiter = RateLimiter()
+        yield
+        await app.state.rasa.close()
+
+    app = FastAPI(title="Welfare Advice Line gateway", lifespan=lifespan)
+    app.include_router(webchat_router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The state of the database, the engine and the action server."""
+        settings = get_settings()
+        try:
+            with get_engine().connect() as connection:
+                connection.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception:  # noqa: BLE001 - any failure means "down" here
+            database = "down"
+        engine = "ok" if await app.state.rasa.is_up() else "down"
+        health_url = settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
+        try:
+            async with httpx.AsyncClient(timeout=2) as client:
+                actions = "ok" if (await client.get(health_url)).status_code == 200 else "down"
+        except httpx.HTTPError:
+            actions = "down"
+        return {"database": database, "engine": engine, "action_server": actions}
+
+    return app
+
+
+app = create_app()

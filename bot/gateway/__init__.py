@@ -1,0 +1,1 @@
+"""The gateway: one routing function between the channels, the assistant and advisors."""

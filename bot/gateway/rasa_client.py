@@ -1,0 +1,48 @@
+"""The Rasa engine's REST channel, over one pooled HTTP client (connections are reused)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+ENGINE_TIMEOUT_S = 5.0
+
+
+class EngineUnavailable(Exception):
+    """The engine or the action server is down, slow (over 5 s) or answered nothing."""
+
+
+class RasaClient:
+    """Sends a person's message to Rasa as `sender` = the conversation id."""
+
+    def __init__(self, base_url: str, client: httpx.AsyncClient | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client = client or httpx.AsyncClient(timeout=ENGINE_TIMEOUT_S)
+
+    async def send(self, conversation_id: str, text: str, channel: str) -> list[dict[str, Any]]:
+        """The engine's replies; EngineUnavailable when there are none to give."""
+        try:
+            response = await self.client.post(
+                f"{self.base_url}/webhooks/rest/webhook",
+                json={"sender": conversation_id, "message": text, "metadata": {"channel": channel}},
+                timeout=ENGINE_TIMEOUT_S,
+            )
+            response.raise_for_status()
+            replies = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise EngineUnavailable(type(error).__name__) from error
+        if not isinstance(replies, list) or not replies:
+            # Rasa answers 200 with no messages when the action server is down.
+            raise EngineUnavailable("no reply")
+        return replies
+
+    async def is_up(self) -> bool:
+        """True when the engine answers on its root URL."""
+        try:
+            return (await self.client.get(f"{self.base_url}/", timeout=2)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    async def close(self) -> None:
+        await self.client.aclose()

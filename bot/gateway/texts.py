@@ -1,0 +1,43 @@
+"""What the gateway itself says: when the assistant is down, and to odd input.
+
+The crisis wording is read from domain.yml, so the reviewed text is the same whether the
+assistant or the gateway sends it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+
+from bot.settings import ROOT
+
+MAX_MESSAGE_CHARS = 4000
+
+OUTAGE = (
+    "Sorry, I can't answer right now. Your message is saved and an advisor will pick up this "
+    "conversation as soon as they can.\n\n"
+    "If you feel unsafe: call 999, or Samaritans free on 116 123, any time."
+)
+WAITING = (
+    "Thanks, your message is with our advisors. Someone will reply here as soon as they can.\n\n"
+    "If you feel unsafe while you wait: call 999, or Samaritans free on 116 123."
+)
+EMPTY = "I didn't get any words there. Type your question and I'll do my best to help."
+TOO_LONG = (
+    f"Sorry, that message is too long for me. Please keep it under {MAX_MESSAGE_CHARS} "
+    "characters, or send it in a few shorter messages."
+)
+SLOW_DOWN = "You're sending messages very quickly. Please wait a few seconds and try again."
+UNKNOWN_BUTTON = "Sorry, that button has expired. Please type what you need instead."
+
+
+@lru_cache(maxsize=1)
+def crisis_texts() -> dict[str, str]:
+    """{'crisis': ..., 'crisis_abuse': ...} from the domain's reviewed responses."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    responses = domain["responses"]
+    return {
+        "crisis": responses["utter_crisis"][0]["text"],
+        "crisis_abuse": responses["utter_crisis_abuse"][0]["text"],
+    }

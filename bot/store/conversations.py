@@ -1,0 +1,112 @@
+"""Conversation records and their messages: what the gateway owns."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from bot.store.models import Conversation, Message
+from bot.store.session import get_sessionmaker
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as the channels show it."""
+
+    id: int
+    sender: str
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    at: str = ""
+
+
+def new_conversation_id() -> str:
+    """128 random bits; also Rasa's sender id, so Rasa never sees a channel's own ids."""
+    return secrets.token_hex(16)
+
+
+def create_conversation(channel: str) -> str:
+    """Open a conversation with the assistant and return its id."""
+    conversation_id = new_conversation_id()
+    with get_sessionmaker().begin() as session:
+        session.add(Conversation(id=conversation_id, channel=channel, state="assistant"))
+    return conversation_id
+
+
+def get_state(conversation_id: str) -> str | None:
+    """The conversation's state, or None if there is no such conversation."""
+    with get_sessionmaker().begin() as session:
+        row = session.get(Conversation, conversation_id)
+        return row.state if row else None
+
+
+def set_state(
+    conversation_id: str, state: str, reason: str | None = None, urgent: bool = False
+) -> None:
+    """Move the conversation (assistant -> waiting on a handover signal, and so on)."""
+    with get_sessionmaker().begin() as session:
+        row = session.get(Conversation, conversation_id)
+        if row is None:
+            return
+        row.state = state
+        if state == "waiting":
+            row.handover_reason = reason or row.handover_reason
+            row.urgent = row.urgent or urgent
+        elif state == "assistant":
+            row.handover_reason, row.urgent = None, False
+
+
+def flag_for_advisor(conversation_id: str, reason: str) -> None:
+    """Queue a follow-up for an advisor without taking the conversation off the assistant."""
+    with get_sessionmaker().begin() as session:
+        row = session.get(Conversation, conversation_id)
+        if row is not None:
+            row.handover_reason = reason
+
+
+def add_message(
+    conversation_id: str,
+    direction: str,
+    sender: str,
+    text: str,
+    buttons: Sequence[dict[str, str]] = (),
+) -> int:
+    """Store one message and return its id."""
+    with get_sessionmaker().begin() as session:
+        row = Message(
+            conversation_id=conversation_id,
+            direction=direction,
+            sender=sender,
+            text=text,
+            buttons=list(buttons),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def transcript(conversation_id: str) -> list[StoredMessage]:
+    """Every message of the conversation, oldest first."""
+    stmt = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+    with get_sessionmaker().begin() as session:
+        return [
+            StoredMessage(m.id, m.sender, m.text, list(m.buttons or []), m.at.isoformat())
+            for m in session.scalars(stmt)
+        ]
+
+
+def offered_payloads(conversation_id: str) -> set[str]:
+    """Payloads of the buttons in the assistant's latest messages: the only ones accepted."""
+    stmt = (
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(5)
+    )
+    with get_sessionmaker().begin() as session:
+        return {
+            b["payload"] for m in session.scalars(stmt) for b in (m.buttons or []) if "payload" in b
+        }

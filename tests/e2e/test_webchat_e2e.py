@@ -1,0 +1,87 @@
+"""The web chat API through the gateway, with the real engine and action server.
+
+Includes an outage: the action server is stopped mid-conversation and started again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.gateway import texts
+from bot.gateway.rasa_client import RasaClient
+from bot.store.models import Contact, Conversation
+from bot.store.session import get_sessionmaker
+from tests.e2e.conftest import ActionServer
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def client(engine_url: str, actions: ActionServer) -> Iterator[TestClient]:
+    with TestClient(create_app(RasaClient(engine_url))) as test_client:
+        yield test_client
+
+
+def start(client: TestClient) -> tuple[str, dict[str, str]]:
+    body = client.post("/api/webchat/sessions").json()
+    return body["session_id"], {"Authorization": f"Bearer {body['token']}"}
+
+
+def say(client: TestClient, sid: str, headers: dict[str, str], **body: str) -> list[dict]:
+    response = client.post(f"/api/webchat/sessions/{sid}/messages", json=body, headers=headers)
+    assert response.status_code == 200
+    return response.json()["messages"]
+
+
+def joined(messages: list[dict]) -> str:
+    return "\n".join(m["text"] for m in messages)
+
+
+def test_web_chat_question_signpost_and_referral_start(client: TestClient) -> None:
+    sid, headers = start(client)
+    assert "Universal Credit" in joined(say(client, sid, headers, text="how do i claim uc"))
+    assert "Where do you live" in joined(say(client, sid, headers, text="who can help near me"))
+    signposted = say(client, sid, headers, text="Hyde")
+    assert "The Big Life Company" in joined(signposted)
+    consent = say(client, sid, headers, payload="/refer_self")
+    assert "Is that OK?" in joined(consent)
+    transcript = client.get(f"/api/webchat/sessions/{sid}/messages", headers=headers).json()
+    senders = [m["from"] for m in transcript["messages"]]
+    assert senders.count("person") == 4 and "assistant" in senders
+    with get_sessionmaker().begin() as session:
+        outcomes = session.scalars(
+            select(Contact.outcome).where(
+                Contact.conversation_id == session.scalars(select(Conversation.id)).all()[-1]
+            )
+        )
+        assert {"answered", "signposted"} <= set(outcomes)
+
+
+def test_action_server_outage_mid_conversation(client: TestClient, actions: ActionServer) -> None:
+    sid, headers = start(client)
+    say(client, sid, headers, text="hello")
+    actions.stop()
+    try:
+        assert joined(say(client, sid, headers, text="how do i claim uc")) == texts.OUTAGE
+        crisis = joined(say(client, sid, headers, text="i want to end my life"))
+        assert "116 123" in crisis
+    finally:
+        actions.start()
+    other, other_headers = start(client)
+    assert "Universal Credit" in joined(
+        say(client, other, other_headers, text="how do i claim universal credit")
+    )
+
+
+def test_engine_down_gives_the_outage_message() -> None:
+    dead = RasaClient("http://127.0.0.1:9")  # nothing listens on the discard port
+    with TestClient(create_app(dead)) as client:
+        sid, headers = start(client)
+        assert joined(say(client, sid, headers, text="hiya")) == texts.OUTAGE
+        assert "999" in joined(say(client, sid, headers, text="ive took an overdose"))
+        assert client.get("/healthz").json()["engine"] == "down"
