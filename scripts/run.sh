@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 
 : "${ACTION_PORT:=5055}"
 : "${RASA_PORT:=5005}"
+: "${GATEWAY_HOST:=127.0.0.1}"
+: "${GATEWAY_PORT:=8000}"
+export RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p var/log
@@ -24,7 +27,10 @@ pids+=($!)
 .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" \
   --model models/welfare.tar.gz --endpoints endpoints.yml --credentials credentials.yml &
 pids+=($!)
+.venv/bin/uvicorn bot.app:app --host "$GATEWAY_HOST" --port "$GATEWAY_PORT" --no-server-header &
+pids+=($!)
 
+echo "Gateway:       http://${GATEWAY_HOST}:${GATEWAY_PORT} (web chat API /api/webchat, docs /docs, /healthz)"
 echo "Engine:        http://127.0.0.1:${RASA_PORT} (REST channel /webhooks/rest/webhook)"
 echo "Action server: http://127.0.0.1:${ACTION_PORT}"
 echo "Press Ctrl-C to stop."
