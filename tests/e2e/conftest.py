@@ -73,47 +73,57 @@ def action_port() -> int:
     return free_port()
 
 
+class Engine:
+    """The Rasa engine process, which an outage test stops and starts again on the same port."""
+
+    def __init__(self, action_port: int, log: Path) -> None:
+        self.port, self.log = free_port(), log
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [
+            str(ROOT / ".venv-rasa/bin/rasa"), "run",
+            "--enable-api",  # only so the test sees when the model is loaded (loopback)
+            "--interface", "127.0.0.1", "--port", str(self.port), "--model", str(MODEL),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ]  # fmt: skip
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        try:
+            wait_until_up(self.url + "/", self.process, self.log, timeout=240)
+            wait_for_model(self.url, self.process, self.log, timeout=240)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
 @pytest.fixture(scope="session")
-def engine_url(action_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def engine(action_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The Rasa engine with the trained model, REST channel on a loopback port."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` first")
-    port = free_port()
-    log = tmp_path_factory.mktemp("engine") / "engine.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                str(ROOT / ".venv-rasa/bin/rasa"),
-                "run",
-                "--enable-api",  # only so the test sees when the model is loaded (loopback)
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--model",
-                str(MODEL),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/", process, log, timeout=240)
-        wait_for_model(url, process, log, timeout=240)
-        yield url
-    finally:
-        stop(process)
+    server = Engine(action_port, tmp_path_factory.mktemp("engine") / "engine.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def engine_url(engine: Engine) -> str:
+    return engine.url
 
 
 def start_action_server(port: int, database_url: str, log: Path) -> subprocess.Popen:

@@ -16,7 +16,7 @@ from bot.gateway import texts
 from bot.gateway.rasa_client import RasaClient
 from bot.store.models import Contact, Conversation
 from bot.store.session import get_sessionmaker
-from tests.e2e.conftest import ActionServer
+from tests.e2e.conftest import ActionServer, Engine
 
 pytestmark = pytest.mark.e2e
 
@@ -85,3 +85,21 @@ def test_engine_down_gives_the_outage_message() -> None:
         assert joined(say(client, sid, headers, text="hiya")) == texts.OUTAGE
         assert "999" in joined(say(client, sid, headers, text="ive took an overdose"))
         assert client.get("/healthz").json()["engine"] == "down"
+
+
+def test_engine_stopped_mid_conversation_then_back(client: TestClient, engine: Engine) -> None:
+    sid, headers = start(client)
+    assert "Universal Credit" in joined(say(client, sid, headers, text="how do i claim uc"))
+    engine.stop()
+    try:
+        assert joined(say(client, sid, headers, text="where is a food bank")) == texts.OUTAGE
+        abuse = joined(say(client, sid, headers, text="my partner hits me"))
+        assert "0808 2000 247" in abuse
+    finally:
+        engine.start()
+    other, other_headers = start(client)
+    assert "Universal Credit" in joined(
+        say(client, other, other_headers, text="how do i claim universal credit")
+    )
+    transcript = client.get(f"/api/webchat/sessions/{sid}/messages", headers=headers).json()
+    assert [m["from"] for m in transcript["messages"]].count("person") == 3  # nothing lost
