@@ -18,7 +18,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup train spacy migrate run shell test test-unit test-rasa test-e2e lint format clean
+.PHONY: help setup train spacy migrate run shell test test-unit test-rasa test-e2e lint format clean chromium
 
 help:
 	@echo "make run    set up, train if needed, migrate, start the assistant"
@@ -70,7 +70,12 @@ lint: $(APP)
 format: $(APP)
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
-test-unit: $(APP)
+# Browser tests drive Debian's chromium through Playwright (which cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "==> Installing chromium for the browser tests"; \
+		apt-get update -q && apt-get install -y -q chromium; }
+
+test-unit: $(APP) chromium
 	$(VENV)/bin/pytest -m "not e2e" -q
 
 test-rasa: $(MODEL)

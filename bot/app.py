@@ -15,6 +15,7 @@ from bot.gateway.ratelimit import RateLimiter
 from bot.settings import get_settings
 from bot.store.session import get_engine
 from bot.webchat.api import router as webchat_router
+from bot.webchat.page import page_router
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
 
     app = FastAPI(title="Welfare Advice Line gateway", lifespan=lifespan)
     app.include_router(webchat_router)
+    app.include_router(page_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

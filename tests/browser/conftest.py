@@ -1,0 +1,99 @@
+"""A live gateway (fake Rasa, SQLite) on a free local port, and Debian's chromium for Playwright."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.app import create_app
+from bot.gateway.rasa_client import RasaClient
+from bot.webchat.page import page_router
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class FakeRasa:
+    """Answers the REST channel like Rasa: help and a button, then the referral's first step."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            return httpx.Response(200, text="Hello from Rasa")
+        message = json.loads(request.content)["message"]
+        self.received.append(message)
+        replies: list[dict[str, Any]]
+        if message == "/refer_self":
+            replies = [{"text": "Before I take any details..."}]
+        else:
+            replies = [
+                {
+                    "text": "Here is some help",
+                    "buttons": [{"title": "Refer myself", "payload": "/refer_self"}],
+                }
+            ]
+        return httpx.Response(200, json=replies)
+
+
+@pytest.fixture
+def fake_rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def live_server(sqlite_url: str, fake_rasa: FakeRasa) -> Iterator[str]:
+    """The gateway with the chat page, served by uvicorn in a thread; yields its base URL."""
+    rasa = RasaClient(
+        "http://rasa.test", httpx.AsyncClient(transport=httpx.MockTransport(fake_rasa))
+    )
+    app = create_app(rasa)
+    app.include_router(page_router)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the gateway did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """Debian's chromium (no browser downloads offline); a missing one fails, never skips."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install it with "
+            "`apt-get update && apt-get install -y chromium` to run the browser tests"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

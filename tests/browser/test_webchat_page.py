@@ -1,0 +1,151 @@
+"""The web chat page in a real browser: ask, tap a quick reply, reload to resume, quick exit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import FakeRasa
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "var" / "screenshots" / "webchat.png"
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
+
+
+def test_a_person_asks_taps_a_quick_reply_resumes_and_exits(
+    live_server: str, chromium: Any, fake_rasa: FakeRasa
+) -> None:
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.route("**/*weather*", lambda route: route.fulfill(body="left", content_type="text/plain"))
+    page.goto(f"{live_server}/chat")
+
+    expect(page.get_by_role("heading", name="Welfare Advice Line")).to_be_visible()
+    expect(page.get_by_role("button", name="Quick exit")).to_be_visible()
+    expect(page.get_by_role("button", name="Talk to a person")).to_be_visible()
+    log = page.get_by_role("log")
+    expect(log).to_have_attribute("aria-live", "polite")
+    box = page.get_by_role("textbox", name="Type your message")  # found by its label
+    expect(box).to_be_visible()
+
+    # Markup a person types is shown as text, never run or rendered.
+    box.fill("How do I claim <b>Universal Credit</b>?")
+    box.press("Enter")
+    expect(log.get_by_text("Here is some help")).to_be_visible()
+    expect(log.get_by_text("How do I claim <b>Universal Credit</b>?")).to_be_visible()
+    assert log.locator("b").count() == 0
+    expect(log.get_by_text("You said:")).to_have_count(1)
+    assert fake_rasa.received == ["How do I claim <b>Universal Credit</b>?"]
+
+    refer = log.get_by_role("button", name="Refer myself")
+    expect(refer).to_be_visible()
+    refer.click()
+    expect(log.get_by_text("Before I take any details...")).to_be_visible()
+    assert fake_rasa.received[-1] == "/refer_self"
+    expect(refer).to_have_count(0)  # an answered quick reply goes away
+    expect(page.get_by_role("status")).to_have_text("")  # typing indicator cleared
+
+    # A reload resumes the whole conversation from sessionStorage.
+    stored = page.evaluate("() => sessionStorage.getItem('welfareChatSession')")
+    assert stored and "token" in stored
+    page.reload()
+    log = page.get_by_role("log")
+    expect(log.locator(".msg--assistant", has_text="Before I take any details...")).to_be_visible()
+    texts = log.locator(".msg-text").all_inner_texts()
+    assert texts[1:] == [
+        "How do I claim <b>Universal Credit</b>?",
+        "Here is some help",
+        "Refer myself",  # the tapped button, shown by its title
+        "Before I take any details...",
+    ]
+    labels = log.locator(".msg .visually-hidden").all_text_contents()
+    assert [label.strip() for label in labels] == [
+        "Assistant said:",  # the greeting
+        "You said:",
+        "Assistant said:",
+        "You said:",
+        "Assistant said:",
+    ]
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    page.get_by_role("button", name="Quick exit").click()
+    page.wait_for_url(re.compile(r"bbc\.co\.uk/weather"))
+    assert "/chat" not in page.url
+    context.close()
+
+
+def test_talk_to_a_person_a_kind_error_and_escape_twice_exits(
+    live_server: str, chromium: Any, fake_rasa: FakeRasa
+) -> None:
+    page = chromium.new_page()
+    page.set_default_timeout(5000)
+    page.goto(f"{live_server}/chat")
+    page.get_by_role("button", name="Talk to a person").click()
+    expect(page.get_by_role("log").get_by_text("I want to talk to a person")).to_be_visible()
+    expect(page.get_by_role("log").get_by_text("Here is some help")).to_be_visible()
+    assert fake_rasa.received == ["I want to talk to a person"]
+
+    page.route("**/messages", lambda route: route.abort())
+    box = page.get_by_label("Type your message")
+    box.fill("are you there?")
+    box.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Sorry, something went wrong. Your message may not have been sent — please try again."
+    )
+    expect(page.get_by_role("status")).to_have_text("")
+
+    # Escape twice is the keyboard quick exit, and it forgets the session.
+    page.route("**/*weather*", lambda route: route.fulfill(body="left", content_type="text/plain"))
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"bbc\.co\.uk/weather"))
+    page.close()
+
+
+def test_static_files_and_the_embed_script(live_server: str) -> None:
+    page = httpx.get(f"{live_server}/chat")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    css = httpx.get(f"{live_server}/chat/static/chat.css")
+    assert css.headers["content-type"].startswith("text/css")
+    js = httpx.get(f"{live_server}/chat/static/chat.js")
+    assert js.headers["content-type"].startswith("text/javascript")
+    assert "innerHTML" not in js.text
+    assert httpx.get(f"{live_server}/chat/static/page.py").status_code == 404
+    assert httpx.get(f"{live_server}/chat/static/..%2Fpage.py").status_code == 404
+    embed = httpx.get(f"{live_server}/chat/embed.js")
+    assert embed.headers["content-type"].startswith("text/javascript")
+    assert f'"{live_server}/chat"' in embed.text and "Chat with us" in embed.text
+
+
+def test_the_embed_script_opens_the_chat_in_a_frame(live_server: str, chromium: Any) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(5000)
+    # A partner page on another origin. Chromium's local network rules would block a page
+    # there from loading 127.0.0.1 (a public gateway is fine), so gateway requests go
+    # through Playwright's own fetch.
+    partner = "http://partner.test/advice"
+    page.route(f"{live_server}/**", lambda route: route.fulfill(response=route.fetch()))
+    page.route(
+        partner,
+        lambda route: route.fulfill(
+            body=f'<h1>Partner</h1><script src="{live_server}/chat/embed.js" async></script>',
+            content_type="text/html",
+        ),
+    )
+    page.goto(partner)
+    page.get_by_role("button", name="Chat with us").click()
+    frame = page.frame_locator('iframe[title="Welfare Advice Line chat"]')
+    expect(frame.get_by_role("heading", name="Welfare Advice Line")).to_be_visible()
+    page.get_by_role("button", name="Close chat").click()
+    expect(page.locator("iframe")).to_have_count(0)
+    page.close()
