@@ -48,7 +48,7 @@ def _parse(replies: list[dict[str, Any]]) -> tuple[list[Reply], dict[str, Any] |
     return out, handover
 
 
-async def _send_out(conversation_id: str, replies: list[Reply]) -> list[Reply]:
+def _send_out(conversation_id: str, replies: list[Reply]) -> list[Reply]:
     for reply in replies:
         store.add_message(conversation_id, "out", "assistant", reply.text, reply.buttons)
     return replies
@@ -84,9 +84,9 @@ async def handle_person_message(
         if crisis:
             store.set_state(conversation_id, state, reason="crisis", urgent=True)
             logger.info("crisis_while_waiting conversation=%s", conversation_id)
-            return await _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
+            return _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
         if state == "waiting":
-            return await _send_out(conversation_id, [Reply(texts.WAITING)])
+            return _send_out(conversation_id, [Reply(texts.WAITING)])
         return []
 
     try:
@@ -95,10 +95,10 @@ async def handle_person_message(
         logger.warning("engine_unavailable conversation=%s error=%s", conversation_id, error)
         if crisis:
             store.set_state(conversation_id, "waiting", reason="crisis", urgent=True)
-            return await _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
+            return _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
         # Queued for an advisor; the assistant still takes the next message once it is back.
         store.flag_for_advisor(conversation_id, "outage")
-        return await _send_out(conversation_id, [Reply(texts.OUTAGE)])
+        return _send_out(conversation_id, [Reply(texts.OUTAGE)])
 
     replies, handover = _parse(raw)
     if handover:
@@ -109,4 +109,4 @@ async def handle_person_message(
             urgent=bool(handover.get("urgent")),
         )
         logger.info("handover conversation=%s reason=%s", conversation_id, handover.get("reason"))
-    return await _send_out(conversation_id, replies)
+    return _send_out(conversation_id, replies)
