@@ -1,4 +1,4 @@
-"""The gateway application: web chat API, health check, and (next) Telegram and the console."""
+"""The gateway application: web chat, Telegram, health check (and next the advisor console)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,20 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from bot.gateway.push import hub
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.ratelimit import RateLimiter
 from bot.settings import get_settings
 from bot.store.session import get_engine
+from bot.telegram.runner import start_telegram, stop_telegram
+from bot.telegram.webhook import webhook_router
 from bot.webchat.api import router as webchat_router
 from bot.webchat.page import page_router
+from bot.webchat.stream import stream_router
 
 logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def create_app(rasa: RasaClient | None = None) -> FastAPI:
@@ -25,14 +31,24 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.rasa = rasa or RasaClient(get_settings().rasa_url)
+        settings = get_settings()
+        app.state.rasa = rasa or RasaClient(settings.rasa_url)
         app.state.limiter = RateLimiter()
-        yield
-        await app.state.rasa.close()
+        app.state.telegram = None
+        if settings.telegram_bot_token:
+            app.state.telegram = await start_telegram(settings, app.state.rasa, hub)
+        try:
+            yield
+        finally:
+            if app.state.telegram is not None:
+                await stop_telegram(app.state.telegram, hub)
+            await app.state.rasa.close()
 
     app = FastAPI(title="Welfare Advice Line gateway", lifespan=lifespan)
     app.include_router(webchat_router)
     app.include_router(page_router)
+    app.include_router(stream_router)
+    app.include_router(webhook_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -23,6 +23,10 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     content_dir: Path = ROOT / "content"
+    telegram_bot_token: str = ""
+    telegram_api_base_url: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -33,6 +37,10 @@ class Settings:
             rasa_url=env.get("RASA_URL", cls.rasa_url),
             action_server_url=env.get("ACTION_SERVER_URL", cls.action_server_url),
             content_dir=Path(env.get("CONTENT_DIR", str(ROOT / "content"))),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", ""),
+            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.crisis import crisis_category, crisis_intent
 from bot.gateway import texts
+from bot.gateway.outbound import publish_message
 from bot.gateway.rasa_client import EngineUnavailable, RasaClient
 from bot.store import conversations as store
 
@@ -50,7 +51,8 @@ def _parse(replies: list[dict[str, Any]]) -> tuple[list[Reply], dict[str, Any] |
 
 def _send_out(conversation_id: str, replies: list[Reply]) -> list[Reply]:
     for reply in replies:
-        store.add_message(conversation_id, "out", "assistant", reply.text, reply.buttons)
+        message = store.add_message(conversation_id, "out", "assistant", reply.text, reply.buttons)
+        publish_message(conversation_id, message)
     return replies
 
 
@@ -75,7 +77,7 @@ async def handle_person_message(
             return [Reply(texts.TOO_LONG)]
         to_engine = engine_text(shown) or shown.replace("/", " ")
 
-    store.add_message(conversation_id, "in", "person", shown)
+    publish_message(conversation_id, store.add_message(conversation_id, "in", "person", shown))
     state = store.get_state(conversation_id)
     crisis = crisis_intent(crisis_category(shown)) if payload is None else None
 

@@ -73,8 +73,8 @@ def add_message(
     sender: str,
     text: str,
     buttons: Sequence[dict[str, str]] = (),
-) -> int:
-    """Store one message and return its id."""
+) -> StoredMessage:
+    """Store one message and return it as the channels show it."""
     with get_sessionmaker().begin() as session:
         row = Message(
             conversation_id=conversation_id,
@@ -85,7 +85,14 @@ def add_message(
         )
         session.add(row)
         session.flush()
-        return row.id
+        return StoredMessage(row.id, sender, text, list(buttons), row.at.isoformat())
+
+
+def get_channel(conversation_id: str) -> str | None:
+    """The channel a conversation runs on ("telegram" or "webchat"), None if unknown."""
+    with get_sessionmaker().begin() as session:
+        row = session.get(Conversation, conversation_id)
+        return row.channel if row else None
 
 
 def transcript(conversation_id: str) -> list[StoredMessage]:

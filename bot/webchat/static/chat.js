@@ -14,6 +14,8 @@
   var log, typing, errorLine, form, input, sendButton, talkButton;
   var busy = false;
   var lastEscape = 0;
+  var lastId = 0;
+  var listening = false;
 
   /* ---- Quick exit: leave at once, without a history entry to come back to. ---- */
   function quickExit() {
@@ -82,8 +84,73 @@
     return request("POST", API).then(function (created) {
       session = created;
       saveSession(created);
+      listen();
       return created;
     });
+  }
+
+  /* ---- Live stream: an advisor's messages arrive here (server-sent events read with fetch,
+   * so the token stays in a header, never in a URL). Reconnects after a pause. ---- */
+  function listen() {
+    if (listening || !session || !window.ReadableStream || !window.TextDecoder) return;
+    listening = true;
+    var current = session;
+    var url = API + "/" + encodeURIComponent(current.session_id) + "/stream?after=" + lastId;
+    fetch(url, {
+      headers: { Accept: "text/event-stream", Authorization: "Bearer " + current.token },
+      credentials: "omit",
+      cache: "no-store"
+    })
+      .then(function (response) {
+        if (!response.ok || !response.body) {
+          var error = new Error("HTTP " + response.status);
+          error.status = response.status;
+          throw error;
+        }
+        return readEvents(response.body.getReader());
+      })
+      .catch(function (error) {
+        return error && (error.status === 401 || error.status === 403) ? "stop" : "retry";
+      })
+      .then(function (outcome) {
+        listening = false;
+        if (outcome !== "stop" && session === current) setTimeout(listen, 3000);
+      });
+  }
+
+  function readEvents(reader) {
+    var decoder = new TextDecoder();
+    var buffer = "";
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) return "retry";
+        buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n?/g, "\n");
+        var blocks = buffer.split("\n\n");
+        buffer = blocks.pop();
+        blocks.forEach(handleEvent);
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function handleEvent(block) {
+    var data = [];
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+    });
+    if (!data.length) return;
+    var message;
+    try {
+      message = JSON.parse(data.join("\n"));
+    } catch (e) {
+      return;
+    }
+    if (!message || typeof message.text !== "string" || message.id <= lastId) return;
+    lastId = message.id;
+    addMessage(message.from, message.text);
+    addQuickReplies(message.buttons);
+    scrollToEnd();
   }
 
   function messagesUrl() {
@@ -217,6 +284,7 @@
         var titles = {};
         var messages = transcript.messages || [];
         messages.forEach(function (message, index) {
+          if (message.id > lastId) lastId = message.id;
           var text = message.text;
           // A tapped button is stored as its payload: show the title the person saw.
           if (message.from === "person" && titles[text]) text = titles[text];
@@ -229,6 +297,7 @@
           }
         });
         scrollToEnd();
+        listen();
       })
       .catch(function (error) {
         setBusy(false);

@@ -1,0 +1,185 @@
+"""python-telegram-bot handlers that pass each person's message to the gateway's router.
+
+Logs name events and conversation ids only: never message text or Telegram ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextvars import ContextVar
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.router import Reply, handle_person_message
+from bot.store import telegram as store
+from bot.telegram import texts
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_CALLBACK_BYTES = 64
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE & PRIVATE
+# Set by the webhook around one update: the error handler flags a failure in it.
+HANDLING_FAILED: ContextVar[asyncio.Event | None] = ContextVar("handling_failed", default=None)
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Telegram-sized pieces, cut between paragraphs, else lines, else words, else anywhere."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator)
+            if cut > 0:
+                break
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+def keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | None:
+    """One button a row; a payload too long for callback_data (64 bytes) is left out."""
+    rows = [
+        [InlineKeyboardButton(b["title"], callback_data=b["payload"])]
+        for b in buttons
+        if b.get("title") and 0 < len(b.get("payload", "").encode()) <= MAX_CALLBACK_BYTES
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def send_to_chat(bot: Bot, chat_id: int, text: str, buttons: list[dict[str, str]]) -> None:
+    """One message, cut to Telegram's limit; the buttons go under the last piece."""
+    pieces = split_text(text)
+    for index, piece in enumerate(pieces):
+        markup = keyboard(buttons) if index == len(pieces) - 1 else None
+        await bot.send_message(chat_id, piece, reply_markup=markup)
+
+
+async def send_replies(update: Update, replies: list[Reply]) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    for reply in replies:
+        await send_to_chat(chat.get_bot(), chat.id, reply.text, reply.buttons)
+
+
+def _rasa(context: ContextTypes.DEFAULT_TYPE) -> RasaClient:
+    return context.application.bot_data["rasa"]
+
+
+def _claim(update: Update) -> bool:
+    if store.claim_update(update.update_id):
+        return True
+    logger.info("telegram_duplicate_update")
+    return False
+
+
+async def _route(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    event: str,
+    text: str | None = None,
+    payload: str | None = None,
+) -> None:
+    """Claim the update, route it, reply. If routing fails (before anything is answered), the
+    claim is given back so Telegram's redelivery or the webhook's retry is handled, not dropped;
+    a reply that fails to send stays in the transcript and is not routed twice."""
+    chat = update.effective_chat
+    if chat is None or not _claim(update):
+        return
+    try:
+        conversation_id = store.conversation_for_chat(chat.id)
+        logger.info("%s conversation=%s", event, conversation_id)
+        if event == "telegram_start":
+            replies = [Reply(texts.WELCOME)]
+        else:
+            replies = await handle_person_message(
+                _rasa(context), conversation_id, CHANNEL, text=text, payload=payload
+            )
+    except Exception:
+        store.release_update(update.update_id)
+        raise
+    await send_replies(update, replies)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text (and any slash command but /start and /help) goes to the router."""
+    if update.message is not None:
+        await _route(update, context, "telegram_message", text=update.message.text or "")
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tapped button: its payload goes to the router, which accepts only what it offered."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None:
+        return
+    await query.answer()
+    if chat is None or chat.type != chat.PRIVATE or not query.data:
+        return
+    await _route(update, context, "telegram_button", payload=query.data)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: the welcome and the privacy notice."""
+    await _route(update, context, "telegram_start")
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: the assistant's own list of topics, as if the person typed "help"."""
+    await _route(update, context, "telegram_help", text="help")
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and the like: a kind word, and nothing of them is stored."""
+    if update.effective_chat is None or not _claim(update):
+        return
+    logger.info("telegram_not_text")
+    await send_replies(update, [Reply(texts.TEXT_ONLY)])
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure's type only (the update holds the person's words); mark it failed so
+    the webhook answers 500 and Telegram delivers it again."""
+    logger.error("telegram_error type=%s", type(context.error).__name__)
+    failed = HANDLING_FAILED.get()
+    if failed is not None:
+        failed.set()
+
+
+def build_application(token: str, rasa: RasaClient, base_url: str = "") -> Application:
+    """The bot; `base_url` points it at another Bot API server (TELEGRAM_API_BASE_URL),
+    given like Telegram's own "https://api.telegram.org/bot" (the token is appended)."""
+    builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter())
+    if base_url:
+        root = base_url.rstrip("/")
+        file_root = root[: -len("/bot")] + "/file/bot" if root.endswith("/bot") else root
+        builder = builder.base_url(root).base_file_url(file_root)
+    application = builder.build()
+    application.bot_data["rasa"] = rasa
+    application.add_handler(CommandHandler("start", on_start, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler("help", on_help, filters=NEW_MESSAGE))
+    application.add_handler(MessageHandler(NEW_MESSAGE & filters.TEXT, on_text))
+    application.add_handler(MessageHandler(NEW_MESSAGE & ~filters.TEXT, on_other))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_error_handler(on_error)
+    return application
