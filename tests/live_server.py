@@ -39,7 +39,17 @@ class LiveServer:
 
         def run() -> None:
             self.loop = asyncio.new_event_loop()
-            self.loop.run_until_complete(self.server.serve([self.socket]))
+            asyncio.set_event_loop(self.loop)
+            try:
+                self.loop.run_until_complete(self.server.serve([self.socket]))
+            finally:
+                # Background tasks (a stream's shutdown watcher) end with the server.
+                pending = asyncio.all_tasks(self.loop)
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    self.loop.run_until_complete(asyncio.wait(pending))
+                self.loop.close()
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.app import create_app
 from bot.gateway.rasa_client import RasaClient
-from bot.webchat.page import page_router
+from tests.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,27 +55,20 @@ def fake_rasa() -> FakeRasa:
 
 
 @pytest.fixture
-def live_server(sqlite_url: str, fake_rasa: FakeRasa) -> Iterator[str]:
-    """The gateway with the chat page, served by uvicorn in a thread; yields its base URL."""
+def gateway(sqlite_url: str, fake_rasa: FakeRasa) -> Iterator[LiveServer]:
+    """The gateway with the chat page, served by uvicorn in a thread."""
     rasa = RasaClient(
         "http://rasa.test", httpx.AsyncClient(transport=httpx.MockTransport(fake_rasa))
     )
-    app = create_app(rasa)
-    app.include_router(page_router)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the gateway did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    server = LiveServer(create_app(rasa)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(gateway: LiveServer) -> str:
+    """The gateway's base URL."""
+    return gateway.url
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from bot.gateway.outbound import send_to_person
+from bot.store import webchat
 from tests.browser.conftest import FakeRasa
+from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "var" / "screenshots" / "webchat.png"
@@ -148,4 +152,33 @@ def test_the_embed_script_opens_the_chat_in_a_frame(live_server: str, chromium: 
     expect(frame.get_by_role("heading", name="Welfare Advice Line")).to_be_visible()
     page.get_by_role("button", name="Close chat").click()
     expect(page.locator("iframe")).to_have_count(0)
+    page.close()
+
+
+def test_an_advisors_message_appears_live_and_after_a_reload(
+    gateway: LiveServer, chromium: Any
+) -> None:
+    page = chromium.new_page()
+    page.set_default_timeout(5000)
+    page.goto(f"{gateway.url}/chat")
+    box = page.get_by_role("textbox", name="Type your message")
+    box.fill("I need help with my rent")
+    box.press("Enter")
+    log = page.get_by_role("log")
+    expect(log.get_by_text("Here is some help")).to_be_visible()
+
+    saved = json.loads(page.evaluate("() => sessionStorage.getItem('welfareChatSession')"))
+    conversation_id = webchat.check_session(saved["session_id"], saved["token"])
+    assert conversation_id is not None
+    gateway.call(send_to_person(conversation_id, "Hi, I'm Jo from the advice line."))
+    advisor = log.locator(".msg--advisor", has_text="Hi, I'm Jo from the advice line.")
+    expect(advisor).to_be_visible()
+    expect(advisor.locator(".visually-hidden")).to_have_text("Advisor said: ")
+
+    page.reload()
+    log = page.get_by_role("log")
+    expect(log.locator(".msg--advisor")).to_have_count(1)  # resumed, not repeated
+    gateway.call(send_to_person(conversation_id, "Are you still there?"))
+    expect(log.locator(".msg--advisor", has_text="Are you still there?")).to_be_visible()
+    expect(log.locator(".msg--advisor")).to_have_count(2)
     page.close()
