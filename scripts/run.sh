@@ -27,11 +27,16 @@ pids+=($!)
 .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" \
   --model models/welfare.tar.gz --endpoints endpoints.yml --credentials credentials.yml &
 pids+=($!)
-.venv/bin/uvicorn bot.app:app --host "$GATEWAY_HOST" --port "$GATEWAY_PORT" --no-server-header &
+# Open live streams (web chat, console) must not hold up a stop.
+.venv/bin/uvicorn bot.app:app --host "$GATEWAY_HOST" --port "$GATEWAY_PORT" --no-server-header \
+  --timeout-graceful-shutdown 5 &
 pids+=($!)
 
 echo "Gateway:       http://${GATEWAY_HOST}:${GATEWAY_PORT} (web chat API /api/webchat, docs /docs, /healthz)"
 echo "Engine:        http://127.0.0.1:${RASA_PORT} (REST channel /webhooks/rest/webhook)"
 echo "Action server: http://127.0.0.1:${ACTION_PORT}"
+if [[ -n "${TELEGRAM_BOT_TOKEN:-}" ]]; then
+  echo "Telegram:      on ($([[ -n "${TELEGRAM_WEBHOOK_URL:-}" ]] && echo webhook || echo "long polling"))"
+fi
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}"
