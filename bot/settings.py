@@ -27,6 +27,12 @@ class Settings:
     telegram_api_base_url: str = ""
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
+    advisor_telegram_chat_id: int | None = None
+    # Staff console: signs CSRF tokens; cookies are Secure unless COOKIE_SECURE=0 (local http).
+    secret_key: str = ""
+    cookie_secure: bool = True
+    # When advisors answer, e.g. "mon-fri 09:00-17:00; sat 10:00-13:00" (UK time); "" = unknown.
+    advisor_hours: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,6 +47,12 @@ class Settings:
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", ""),
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            advisor_telegram_chat_id=int(env["ADVISOR_TELEGRAM_CHAT_ID"])
+            if env.get("ADVISOR_TELEGRAM_CHAT_ID")
+            else None,
+            secret_key=env.get("SECRET_KEY", ""),
+            cookie_secure=env.get("COOKIE_SECURE", "1").strip().lower() not in ("0", "false"),
+            advisor_hours=env.get("ADVISOR_HOURS", ""),
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.crisis import crisis_category, crisis_intent
 from bot.gateway import texts
+from bot.gateway.alerts import announce_waiting
 from bot.gateway.outbound import publish_message
 from bot.gateway.rasa_client import EngineUnavailable, RasaClient
 from bot.store import conversations as store
@@ -86,6 +87,7 @@ async def handle_person_message(
         if crisis:
             store.set_state(conversation_id, state, reason="crisis", urgent=True)
             logger.info("crisis_while_waiting conversation=%s", conversation_id)
+            announce_waiting(conversation_id, "crisis", True, channel)
             return _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
         if state == "waiting":
             return _send_out(conversation_id, [Reply(texts.WAITING)])
@@ -97,18 +99,17 @@ async def handle_person_message(
         logger.warning("engine_unavailable conversation=%s error=%s", conversation_id, error)
         if crisis:
             store.set_state(conversation_id, "waiting", reason="crisis", urgent=True)
+            announce_waiting(conversation_id, "crisis", True, channel)
             return _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
         # Queued for an advisor; the assistant still takes the next message once it is back.
         store.flag_for_advisor(conversation_id, "outage")
+        announce_waiting(conversation_id, "outage", False, channel)
         return _send_out(conversation_id, [Reply(texts.OUTAGE)])
 
     replies, handover = _parse(raw)
     if handover:
-        store.set_state(
-            conversation_id,
-            "waiting",
-            reason=str(handover.get("reason")),
-            urgent=bool(handover.get("urgent")),
-        )
-        logger.info("handover conversation=%s reason=%s", conversation_id, handover.get("reason"))
+        reason, urgent = str(handover.get("reason")), bool(handover.get("urgent"))
+        store.set_state(conversation_id, "waiting", reason=reason, urgent=urgent)
+        logger.info("handover conversation=%s reason=%s", conversation_id, reason)
+        announce_waiting(conversation_id, reason, urgent, channel)
     return _send_out(conversation_id, replies)

@@ -11,6 +11,7 @@ import logging
 from telegram import Update
 from telegram.ext import Application
 
+from bot.gateway.alerts import ADVISORS
 from bot.gateway.push import Event, PushHub
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
@@ -48,12 +49,20 @@ async def start_telegram(settings: Settings, rasa: RasaClient, push: PushHub) ->
         await send_to_chat(application.bot, chat_id, str(event["text"]), event.get("buttons") or [])
 
     push.register_deliverer(CHANNEL, deliver)
+    if settings.advisor_telegram_chat_id:
+        advisors_chat = settings.advisor_telegram_chat_id
+
+        async def alert(conversation_id: str, event: Event) -> None:
+            await send_to_chat(application.bot, advisors_chat, str(event["text"]), [])
+
+        push.register_deliverer(ADVISORS, alert)
     return application
 
 
 async def stop_telegram(application: Application, push: PushHub) -> None:
     """Stop polling (the webhook stays registered: Telegram keeps updates until we are back)."""
     push.unregister_deliverer(CHANNEL)
+    push.unregister_deliverer(ADVISORS)
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     await application.stop()

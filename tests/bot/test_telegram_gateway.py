@@ -30,12 +30,13 @@ class Engine:
 
     def __init__(self) -> None:
         self.received: list[str] = []
+        self.replies: list[dict[str, Any]] = [
+            {"text": "Hello", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
+        ]
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.received.append(json.loads(request.content)["message"])
-        return httpx.Response(
-            200, json=[{"text": "Hello", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
-        )
+        return httpx.Response(200, json=self.replies)
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +150,33 @@ def test_webhook_answers_500_when_handling_fails_and_the_retry_is_handled(
     assert fake.push(text_update(20, CHAT, "hello")) == [500, 200]
     assert [m["text"] for m in fake.sent] == ["Hello"]
     assert senders(CHAT) == [("person", "hello"), ("assistant", "Hello")]
+
+
+ADVISORS_CHAT = -100777
+
+
+def test_an_urgent_handover_is_announced_in_the_advisors_chat_without_personal_words(
+    fake: FakeTelegram, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.reset()
+    monkeypatch.setenv("ADVISOR_TELEGRAM_CHAT_ID", str(ADVISORS_CHAT))
+    server, engine = gateway(fake, monkeypatch, webhook=False)
+    try:
+        engine.replies = [
+            {"text": "I'm passing you to an advisor now."},
+            {"custom": {"handover": {"reason": "asked", "urgent": False}}},
+        ]
+        fake.push(text_update(30, CHAT, "can I talk to someone"))
+        fake.wait_for_sent(1)
+        engine.replies = [
+            {"text": "Please call 999 now."},
+            {"custom": {"handover": {"reason": "crisis", "urgent": True}}},
+        ]
+        fake.push(text_update(31, 4242424, "my friend Sam Smith took too many pills"))
+        sent = fake.wait_for_sent(3)
+    finally:
+        server.stop()
+    alerts = [m for m in sent if m["chat_id"] == ADVISORS_CHAT]
+    assert len(alerts) == 1  # the urgent one only
+    assert "crisis" in alerts[0]["text"] and "Telegram" in alerts[0]["text"]
+    assert "Sam" not in alerts[0]["text"] and "pills" not in alerts[0]["text"]
