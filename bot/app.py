@@ -1,4 +1,4 @@
-"""The gateway application: web chat, Telegram, health check (and next the advisor console)."""
+"""The gateway application: web chat, Telegram, the advisor console and the health check."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from bot.console.api import public_router as staff_login_router
+from bot.console.api import router as staff_router
+from bot.console.pages import pages_router
+from bot.console.streams import stream_router as staff_stream_router
 from bot.gateway.push import hub
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.ratelimit import RateLimiter
@@ -49,6 +53,10 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
     app.include_router(page_router)
     app.include_router(stream_router)
     app.include_router(webhook_router)
+    app.include_router(staff_login_router)
+    app.include_router(staff_router)
+    app.include_router(staff_stream_router)
+    app.include_router(pages_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 from bot.crisis import crisis_category, crisis_intent
 from bot.gateway import texts
 from bot.gateway.alerts import announce_waiting
+from bot.gateway.availability import availability_notice
 from bot.gateway.outbound import publish_message
 from bot.gateway.rasa_client import EngineUnavailable, RasaClient
 from bot.store import conversations as store
@@ -50,6 +51,12 @@ def _parse(replies: list[dict[str, Any]]) -> tuple[list[Reply], dict[str, Any] |
     return out, handover
 
 
+def _availability() -> list[Reply]:
+    """An honest word on when someone will reply, when no advisor is there to do it soon."""
+    notice = availability_notice()
+    return [Reply(notice)] if notice else []
+
+
 def _send_out(conversation_id: str, replies: list[Reply]) -> list[Reply]:
     for reply in replies:
         message = store.add_message(conversation_id, "out", "assistant", reply.text, reply.buttons)
@@ -82,6 +89,10 @@ async def handle_person_message(
     state = store.get_state(conversation_id)
     crisis = crisis_intent(crisis_category(shown)) if payload is None else None
 
+    if state == "closed":
+        # A person who writes again after an advisor closed the conversation starts afresh
+        # with the assistant, in the same record.
+        store.set_state(conversation_id, "assistant")
     if state in ("waiting", "advisor"):
         # An advisor holds (or will hold) this conversation: nothing goes to the assistant.
         if crisis:
@@ -104,7 +115,7 @@ async def handle_person_message(
         # Queued for an advisor; the assistant still takes the next message once it is back.
         store.flag_for_advisor(conversation_id, "outage")
         announce_waiting(conversation_id, "outage", False, channel)
-        return _send_out(conversation_id, [Reply(texts.OUTAGE)])
+        return _send_out(conversation_id, [Reply(texts.OUTAGE), *_availability()])
 
     replies, handover = _parse(raw)
     if handover:
@@ -112,4 +123,5 @@ async def handle_person_message(
         store.set_state(conversation_id, "waiting", reason=reason, urgent=urgent)
         logger.info("handover conversation=%s reason=%s", conversation_id, reason)
         announce_waiting(conversation_id, reason, urgent, channel)
+        replies.extend(_availability())
     return _send_out(conversation_id, replies)

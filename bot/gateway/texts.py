@@ -41,3 +41,23 @@ def crisis_texts() -> dict[str, str]:
         "crisis": responses["utter_crisis"][0]["text"],
         "crisis_abuse": responses["utter_crisis_abuse"][0]["text"],
     }
+
+
+# When no advisor can reply soon (bot/gateway/availability.py).
+NOBODY_SIGNED_IN = (
+    "No advisor is online right now, so a person may not reply straight away. Your messages "
+    "are saved and an advisor will reply here when one is next online."
+)
+NOBODY_IN_HOURS = (
+    "Our advisors are all away from their desks at the moment. Your messages are saved and "
+    "someone will reply here as soon as they are back."
+)
+OPENING_HOURS = "The advice line is open {hours}."
+
+
+def closed_until(when: str) -> str:
+    """Out of hours: when the next advisor shift starts, e.g. 'Monday at 9:00'."""
+    return (
+        "Our advisors are not working right now. Your messages are saved and the earliest "
+        f"someone can reply is {when}."
+    )

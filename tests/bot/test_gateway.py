@@ -194,3 +194,26 @@ def test_healthz_reports_each_part(client: TestClient, engine: ScriptedEngine) -
     assert body["action_server"] in ("ok", "down")
     engine.mode = "down"
     assert client.get("/healthz").json()["engine"] == "down"
+
+
+def test_a_closed_conversation_goes_back_to_the_assistant_on_the_next_message(
+    client: TestClient, engine: ScriptedEngine
+) -> None:
+    sid, headers = new_session(client)
+    say(client, sid, headers, text="hello")
+    conversation_id = engine.received[0]["sender"]
+    conversations.set_state(conversation_id, "closed")
+    assert say(client, sid, headers, text="one more question")[0]["text"] == "Hello"
+    assert conversations.get_state(conversation_id) == "assistant"
+
+
+def test_a_handover_with_no_advisor_signed_in_says_so_honestly(
+    client: TestClient, engine: ScriptedEngine
+) -> None:
+    sid, headers = new_session(client)
+    engine.replies = [
+        {"text": "Passing you to an advisor."},
+        {"custom": {"handover": {"reason": "asked", "urgent": False}}},
+    ]
+    replies = [m["text"] for m in say(client, sid, headers, text="a person please")]
+    assert replies == ["Passing you to an advisor.", texts.NOBODY_SIGNED_IN]

@@ -167,13 +167,13 @@ def test_an_urgent_handover_is_announced_in_the_advisors_chat_without_personal_w
             {"custom": {"handover": {"reason": "asked", "urgent": False}}},
         ]
         fake.push(text_update(30, CHAT, "can I talk to someone"))
-        fake.wait_for_sent(1)
+        fake.wait_for_sent(2)  # the reply and the notice that no advisor is online
         engine.replies = [
             {"text": "Please call 999 now."},
             {"custom": {"handover": {"reason": "crisis", "urgent": True}}},
         ]
         fake.push(text_update(31, 4242424, "my friend Sam Smith took too many pills"))
-        sent = fake.wait_for_sent(3)
+        sent = fake.wait_for_sent(5)
     finally:
         server.stop()
     alerts = [m for m in sent if m["chat_id"] == ADVISORS_CHAT]

@@ -1,0 +1,1 @@
+"""Command-line administration: `python -m bot.admin user create NAME --role ROLE`."""

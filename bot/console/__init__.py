@@ -1,0 +1,1 @@
+"""The advisor console: staff login, the queue, taking over and giving back conversations."""

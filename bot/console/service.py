@@ -1,0 +1,180 @@
+"""What advisors do to a conversation: view, claim, reply, note, hand back, requeue, close.
+
+Each action checks who holds the conversation, changes it in one conditional UPDATE, tells
+the person when their side changes, writes the audit trail and announces queue changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from bot.console import texts
+from bot.console.auth import SignedIn
+from bot.gateway.outbound import send_to_person
+from bot.gateway.push import QUEUE_TOPIC, PushHub, conversation_topic, hub
+from bot.store import audit, handover
+from bot.store import conversations as store
+from bot.store.handover import QueueItem
+from bot.store.models import OUTCOMES
+from bot.store.queries import ContactIn, record_contact
+
+logger = logging.getLogger(__name__)
+
+HANDOVER_OUTCOME = "handover"
+
+
+class NotFound(Exception):
+    """No such conversation."""
+
+
+class Conflict(Exception):
+    """The conversation is not in a state (or not held by you) for this action."""
+
+
+def announce_queue_change(
+    conversation_id: str | None = None, change: str = "changed", push: PushHub = hub
+) -> None:
+    """Tell every open queue view to refresh; same shape as the gateway's "waiting" events."""
+    push.publish(QUEUE_TOPIC, {"event": change, "conversation_id": conversation_id})
+
+
+def _changed(conversation_id: str, change: str, state: str, push: PushHub = hub) -> None:
+    """A holder or state change: the queue views and the conversation's own viewers refresh.
+    The state event has no message id, so the person's web chat stream ignores it."""
+    announce_queue_change(conversation_id, change, push)
+    push.publish(
+        conversation_topic(conversation_id),
+        {"event": "state", "state": state, "conversation_id": conversation_id},
+    )
+
+
+def queue_items() -> list[QueueItem]:
+    """The queue, urgent first, then the longest wait first."""
+    return handover.queue()
+
+
+def view(who: SignedIn, conversation_id: str, client: str) -> dict[str, Any]:
+    """The whole conversation for staff; every view is audited."""
+    info = handover.info(conversation_id)
+    if info is None:
+        raise NotFound(conversation_id)
+    audit.record("view", who.staff.id, conversation_id, client=client)
+    body = asdict(info)
+    known = body.pop("circumstances")
+    body.update(district=known["district"], needs=known["needs"])
+    body["transcript"] = [
+        {"id": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons, "at": m.at}
+        for m in store.transcript(conversation_id)
+    ]
+    return body
+
+
+def watch(who: SignedIn, conversation_id: str, client: str) -> None:
+    """Opening a conversation's live stream is a view too."""
+    if store.get_state(conversation_id) is None:
+        raise NotFound(conversation_id)
+    audit.record("watch", who.staff.id, conversation_id, client=client)
+
+
+def claim(who: SignedIn, conversation_id: str, client: str) -> None:
+    """Take a waiting conversation; exactly one advisor wins a race, the others get Conflict."""
+    result = handover.claim(conversation_id, who.staff.id)
+    if result == "missing":
+        raise NotFound(conversation_id)
+    if result == "held":
+        raise Conflict("another advisor holds this conversation")
+    if result == "not_waiting":
+        raise Conflict("this conversation is not waiting for an advisor")
+    if result == "claimed":
+        audit.record("claim", who.staff.id, conversation_id, client=client)
+        _changed(conversation_id, "claimed", "advisor")
+        logger.info("claimed conversation=%s staff=%s", conversation_id, who.staff.id)
+
+
+def _require_holder(who: SignedIn, conversation_id: str) -> None:
+    found = handover.holder(conversation_id)
+    if found is None:
+        raise NotFound(conversation_id)
+    state, advisor_id = found
+    if state != "advisor" or advisor_id is None:
+        raise Conflict("claim this conversation first")
+    if advisor_id != who.staff.id:
+        raise Conflict("another advisor holds this conversation")
+
+
+async def reply(who: SignedIn, conversation_id: str, text: str, client: str) -> dict[str, Any]:
+    """Send the holding advisor's words to the person on their channel."""
+    _require_holder(who, conversation_id)
+    message = await send_to_person(conversation_id, text, sender="advisor")
+    if message is None:
+        raise NotFound(conversation_id)
+    audit.record(
+        "reply", who.staff.id, conversation_id, detail=f"message={message.id}", client=client
+    )
+    return {"id": message.id, "from": message.sender, "text": message.text, "at": message.at}
+
+
+def add_note(who: SignedIn, conversation_id: str, text: str, client: str) -> dict[str, Any]:
+    """Keep a private note; the person never sees it."""
+    note = handover.add_note(conversation_id, who.staff.id, text)
+    if note is None:
+        raise NotFound(conversation_id)
+    audit.record("note", who.staff.id, conversation_id, detail=f"note={note['id']}", client=client)
+    return note
+
+
+def _record_contact(conversation_id: str, outcome: str) -> None:
+    known = handover.circumstances([conversation_id]).get(conversation_id)
+    contact = ContactIn(
+        conversation_id=conversation_id,
+        channel=store.get_channel(conversation_id) or "other",
+        outcome=outcome,
+        topics=known.needs if known else [],
+        district=known.district if known else None,
+        provider=known.provider if known else None,
+        probation_status=known.probation_status if known else None,
+    )
+    record_contact(contact)
+    logger.info("contact_logged conversation=%s outcome=%s", conversation_id, outcome)
+
+
+def _release(who: SignedIn, conversation_id: str, to_state: str, outcome: str = "") -> None:
+    is_admin = who.staff.role == "admin"
+    result = handover.release(conversation_id, who.staff.id, to_state, is_admin, outcome)
+    if result == "missing":
+        raise NotFound(conversation_id)
+    if result == "held":
+        raise Conflict("another advisor holds this conversation")
+    if result == "not_held":
+        raise Conflict("nobody holds this conversation")
+
+
+async def handback(who: SignedIn, conversation_id: str, client: str) -> None:
+    """The assistant takes the next message; the person is told."""
+    _release(who, conversation_id, "assistant")
+    _record_contact(conversation_id, HANDOVER_OUTCOME)
+    audit.record("handback", who.staff.id, conversation_id, client=client)
+    await send_to_person(conversation_id, texts.HANDBACK, sender="advisor")
+    _changed(conversation_id, "handed_back", "assistant")
+
+
+async def requeue(who: SignedIn, conversation_id: str, client: str) -> None:
+    """Back to the queue for a colleague; the person is told."""
+    _release(who, conversation_id, "waiting")
+    _record_contact(conversation_id, HANDOVER_OUTCOME)
+    audit.record("requeue", who.staff.id, conversation_id, client=client)
+    await send_to_person(conversation_id, texts.REQUEUED, sender="advisor")
+    _changed(conversation_id, "requeued", "waiting")
+
+
+async def close(who: SignedIn, conversation_id: str, outcome: str, client: str) -> None:
+    """End the conversation with an outcome, counted against the district service."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    _release(who, conversation_id, "closed", outcome)
+    _record_contact(conversation_id, outcome)
+    audit.record("close", who.staff.id, conversation_id, detail=f"outcome={outcome}", client=client)
+    await send_to_person(conversation_id, texts.CLOSED, sender="advisor")
+    _changed(conversation_id, "closed", "closed")

@@ -1,0 +1,369 @@
+/* Advisor console: sign in, the live queue, and one conversation. Plain JavaScript, no build.
+ * Text from people is only ever set with textContent, so markup in a message is never run. */
+(function () {
+  "use strict";
+
+  var CSRF_KEY = "consoleCsrf";
+  var me = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  function showError(text) {
+    var line = $("error");
+    if (!line) return;
+    line.textContent = text || "";
+    line.hidden = !text;
+  }
+
+  function say(text) {
+    var live = $("live");
+    if (live) live.textContent = text;
+  }
+
+  function api(method, url, body) {
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") headers["X-CSRF-Token"] = sessionStorage.getItem(CSRF_KEY) || "";
+    return fetch(url, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 401) {
+        var next = encodeURIComponent(location.pathname);
+        location.assign("/console/login?next=" + next);
+        throw new Error("signed out");
+      }
+      return response.text().then(function (raw) {
+        var data = raw ? JSON.parse(raw) : null;
+        if (!response.ok) {
+          var error = new Error((data && data.detail) || "HTTP " + response.status);
+          error.status = response.status;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  function loadMe() {
+    return api("GET", "/api/staff/me").then(function (who) {
+      me = who;
+      if (who.csrf_token) sessionStorage.setItem(CSRF_KEY, who.csrf_token);
+      $("who").textContent = who.username + " (" + who.role + ")";
+      return who;
+    });
+  }
+
+  function wireLogout() {
+    $("logout").addEventListener("click", function () {
+      api("POST", "/api/staff/logout").catch(function () { /* signed out either way */ })
+        .then(function () {
+          sessionStorage.removeItem(CSRF_KEY);
+          location.assign("/console/login");
+        });
+    });
+  }
+
+  function minutes(seconds) {
+    var m = Math.floor(seconds / 60);
+    if (m < 1) return "under a minute";
+    if (m < 60) return m + " min";
+    return Math.floor(m / 60) + " h " + (m % 60) + " min";
+  }
+
+  function when(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  /* A short tone for a new urgent conversation (browsers allow it after the first click). */
+  function beep() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      var ctx = new Ctx();
+      var tone = ctx.createOscillator();
+      var gain = ctx.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.2;
+      tone.connect(gain);
+      gain.connect(ctx.destination);
+      tone.start();
+      tone.stop(ctx.currentTime + 0.4);
+    } catch (e) { /* no sound: the banner still shows */ }
+  }
+
+  /* ---- Sign in ---- */
+  function loginPage() {
+    $("login-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      showError("");
+      api("POST", "/api/staff/login", {
+        username: $("username").value.trim(),
+        password: $("password").value
+      })
+        .then(function (result) {
+          sessionStorage.setItem(CSRF_KEY, result.csrf_token);
+          var next = new URLSearchParams(location.search).get("next") || "/console";
+          location.assign(next.indexOf("/console") === 0 ? next : "/console");
+        })
+        .catch(function (error) {
+          $("password").value = "";
+          showError(error.status === 429
+            ? "Too many failed attempts. Please wait a minute and try again."
+            : "That username and password did not match. Please try again.");
+        });
+    });
+  }
+
+  /* ---- The queue ---- */
+  var seenUrgent = null;
+
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    row.appendChild(td);
+    return td;
+  }
+
+  function renderQueue(items) {
+    var body = $("queue-rows");
+    body.textContent = "";
+    $("count").textContent = "(" + items.length + ")";
+    $("empty").hidden = items.length > 0;
+    var urgentNow = {};
+    var fresh = 0;
+    items.forEach(function (item) {
+      var row = document.createElement("tr");
+      row.className = item.urgent ? "urgent" : "";
+      row.dataset.conversation = item.conversation_id;
+      var priority = cell(row, "");
+      var tag = document.createElement("span");
+      tag.className = "tag " + (item.urgent ? "tag--urgent" : "tag--normal");
+      tag.textContent = item.urgent ? "Urgent" : "Normal";
+      priority.appendChild(tag);
+      cell(row, minutes(item.waiting_s || 0));
+      cell(row, item.reason || "");
+      cell(row, item.district || "not known");
+      cell(row, (item.needs || []).join(", ") || "not given");
+      cell(row, item.channel === "telegram" ? "Telegram" : "Web chat");
+      var action = cell(row, "");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "primary";
+      button.textContent = "Claim";
+      button.setAttribute("aria-label", "Claim conversation waiting " + minutes(item.waiting_s || 0));
+      button.disabled = !me || me.role === "reviewer";
+      button.addEventListener("click", function () { claim(item.conversation_id, button); });
+      action.appendChild(button);
+      var view = document.createElement("a");
+      view.href = "/console/conversations/" + encodeURIComponent(item.conversation_id);
+      view.textContent = "View";
+      view.className = "view";
+      action.appendChild(document.createTextNode(" "));
+      action.appendChild(view);
+      body.appendChild(row);
+      if (item.urgent) {
+        urgentNow[item.conversation_id] = true;
+        if (seenUrgent && !seenUrgent[item.conversation_id]) fresh += 1;
+      }
+    });
+    if (fresh) {
+      var banner = $("urgent-banner");
+      banner.textContent = fresh === 1
+        ? "New urgent conversation waiting"
+        : fresh + " new urgent conversations waiting";
+      banner.hidden = false;
+      beep();
+    }
+    seenUrgent = urgentNow;
+  }
+
+  function refreshQueue() {
+    return api("GET", "/api/staff/queue").then(renderQueue).catch(function (error) {
+      showError("The queue could not be loaded (" + error.message + ").");
+    });
+  }
+
+  function claim(conversationId, button) {
+    button.disabled = true;
+    api("POST", "/api/staff/conversations/" + encodeURIComponent(conversationId) + "/claim")
+      .then(function () {
+        location.assign("/console/conversations/" + encodeURIComponent(conversationId));
+      })
+      .catch(function (error) {
+        showError(error.status === 409
+          ? "Another advisor has already claimed that conversation."
+          : "Claiming failed (" + error.message + ").");
+        refreshQueue();
+      });
+  }
+
+  function queuePage() {
+    wireLogout();
+    loadMe().then(refreshQueue).then(function () {
+      var stream = new EventSource("/api/staff/queue/stream");
+      stream.onmessage = refreshQueue;
+      stream.addEventListener("queue", refreshQueue);
+      stream.onopen = function () { say("The queue updates live."); };
+      stream.onerror = function () { say("Reconnecting to live updates…"); };
+    });
+    setInterval(refreshQueue, 30000); // waiting times move on even when nothing changes
+  }
+
+  /* ---- One conversation ---- */
+  var conversationId = decodeURIComponent(location.pathname.split("/").pop() || "");
+  var shown = {};
+  var current = null;
+
+  var LABELS = { person: "Person", assistant: "Assistant", advisor: "Advisor" };
+
+  function addMessage(message) {
+    if (shown[message.id]) return;
+    shown[message.id] = true;
+    var from = LABELS[message.from] ? message.from : "assistant";
+    var item = document.createElement("div");
+    item.className = "msg msg--" + from;
+    var meta = document.createElement("span");
+    meta.className = "msg-meta";
+    meta.textContent = LABELS[from] + (message.advisor ? " (" + message.advisor + ")" : "") +
+      " · " + when(message.at);
+    var text = document.createElement("p");
+    text.textContent = message.text;
+    item.appendChild(meta);
+    item.appendChild(text);
+    var log = $("transcript");
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function renderReferral(referral) {
+    var list = $("referral");
+    list.textContent = "";
+    if (!referral) {
+      var none = document.createElement("dd");
+      none.textContent = "No referral in this conversation.";
+      list.appendChild(none);
+      return;
+    }
+    Object.keys(referral).forEach(function (key) {
+      var value = referral[key];
+      if (value === null || value === undefined || value === "") return;
+      var dt = document.createElement("dt");
+      dt.textContent = key.replace(/_/g, " ");
+      var dd = document.createElement("dd");
+      dd.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+      list.appendChild(dt);
+      list.appendChild(dd);
+    });
+  }
+
+  function renderNotes(notes) {
+    var list = $("notes");
+    list.textContent = "";
+    (notes || []).forEach(function (note) {
+      var item = document.createElement("li");
+      item.textContent = note.text + " — " + (note.by || "") + ", " + when(note.at);
+      list.appendChild(item);
+    });
+  }
+
+  function renderConversation(data) {
+    current = data;
+    var state = data.state;
+    var names = { waiting: "waiting for an advisor", advisor: "with an advisor",
+      assistant: "with the assistant", closed: "closed" };
+    $("state").textContent = "· " + (names[state] || state) +
+      (data.advisor ? " (" + data.advisor + ")" : "");
+    $("summary-line").textContent = [
+      data.channel === "telegram" ? "Telegram" : "Web chat",
+      data.district ? "District: " + data.district : "District not known",
+      data.reason ? "Reason: " + data.reason : "",
+      data.urgent ? "Urgent" : ""
+    ].filter(Boolean).join(" · ");
+    (data.transcript || data.messages || []).forEach(addMessage);
+    renderReferral(data.referral);
+    renderNotes(data.notes);
+    var mine = me && data.advisor && data.advisor === me.username && state === "advisor";
+    var canAct = me && me.role !== "reviewer";
+    $("claim").hidden = !(canAct && state === "waiting");
+    $("reply-form").hidden = !(canAct && mine);
+    $("handback").hidden = !(canAct && mine);
+    $("requeue").hidden = !(canAct && mine);
+    $("close-form").hidden = !(canAct && (mine || state === "waiting"));
+    $("note-form").hidden = !canAct;
+  }
+
+  function reload() {
+    return api("GET", "/api/staff/conversations/" + encodeURIComponent(conversationId))
+      .then(renderConversation)
+      .catch(function (error) { showError("This conversation could not be loaded (" + error.message + ")."); });
+  }
+
+  function act(path, body, done) {
+    showError("");
+    return api("POST", "/api/staff/conversations/" + encodeURIComponent(conversationId) + path, body)
+      .then(function (result) {
+        if (done) done(result);
+        return reload();
+      })
+      .catch(function (error) {
+        showError(error.status === 409
+          ? "Another advisor holds this conversation."
+          : "That did not work (" + error.message + ").");
+        reload();
+      });
+  }
+
+  function conversationPage() {
+    wireLogout();
+    $("claim").addEventListener("click", function () { act("/claim"); });
+    $("handback").addEventListener("click", function () {
+      act("/handback", undefined, function () { say("Handed back to the assistant."); });
+    });
+    $("requeue").addEventListener("click", function () {
+      act("/requeue", undefined, function () { location.assign("/console"); });
+    });
+    $("close-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      act("/close", { outcome: $("outcome").value }, function () { say("Conversation closed."); });
+    });
+    $("reply-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = $("reply").value.trim();
+      if (!text) return;
+      act("/messages", { text: text }, function () { $("reply").value = ""; say("Reply sent."); });
+    });
+    $("note-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = $("note").value.trim();
+      if (!text) return;
+      act("/notes", { text: text }, function () { $("note").value = ""; say("Note saved."); });
+    });
+    loadMe().then(reload).then(function () {
+      var url = "/api/staff/conversations/" + encodeURIComponent(conversationId) + "/stream";
+      var stream = new EventSource(url);
+      stream.addEventListener("message", function (event) {
+        try {
+          var message = JSON.parse(event.data);
+          if (message && message.id) addMessage(message);
+          else reload();
+        } catch (e) { reload(); }
+      });
+      stream.addEventListener("state", reload);
+    });
+  }
+
+  function init() {
+    var page = document.body.dataset.page;
+    if (page === "login") loginPage();
+    else if (page === "queue") queuePage();
+    else if (page === "conversation") conversationPage();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,110 @@
+"""Live console updates as server-sent events: the queue, and one conversation's messages.
+
+Both streams sit behind the staff session like every console route, and end when the
+session does (checked at every keep-alive ping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+
+from bot.console import auth, service
+from bot.console.api import queue_item
+from bot.console.auth import CurrentStaff, client_of
+from bot.gateway.push import QUEUE_TOPIC, conversation_topic, hub
+from bot.store import conversations
+from bot.store import staff as staff_store
+
+logger = logging.getLogger(__name__)
+
+stream_router = APIRouter(
+    prefix="/api/staff", tags=["staff"], dependencies=[Depends(auth.signed_in)]
+)
+PING_SECONDS = 15
+
+
+def _queue_event(change: dict[str, object] | None) -> ServerSentEvent:
+    items = [queue_item(i).model_dump() for i in service.queue_items()]
+    return ServerSentEvent(data=json.dumps({"change": change, "queue": items}), event="queue")
+
+
+def _message_event(message: dict[str, object]) -> ServerSentEvent:
+    body = {k: message.get(k) for k in ("id", "from", "text", "buttons", "at")}
+    return ServerSentEvent(data=json.dumps(body), event="message", id=str(message["id"]))
+
+
+def _still_signed_in(token: str) -> bool:
+    return staff_store.session_staff(token, staff_store.SESSION_IDLE) is not None
+
+
+async def _queue_events(token: str) -> AsyncIterator[ServerSentEvent]:
+    queue = hub.subscribe(QUEUE_TOPIC)  # before the first read, so no change falls between
+    try:
+        yield _queue_event(None)
+        while True:
+            try:
+                change = await asyncio.wait_for(queue.get(), PING_SECONDS)
+            except TimeoutError:
+                if not _still_signed_in(token):
+                    return
+                continue
+            yield _queue_event(change)
+    finally:
+        hub.unsubscribe(QUEUE_TOPIC, queue)
+
+
+async def _conversation_events(
+    token: str, conversation_id: str, after: int
+) -> AsyncIterator[ServerSentEvent]:
+    topic = conversation_topic(conversation_id)
+    queue = hub.subscribe(topic)
+    sent = after
+    try:
+        for message in conversations.transcript(conversation_id):
+            if message.id > after:
+                sent = message.id
+                yield _message_event({**vars(message), "from": message.sender})
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), PING_SECONDS)
+            except TimeoutError:
+                if not _still_signed_in(token):
+                    return
+                continue
+            if "id" not in event:
+                yield ServerSentEvent(data=json.dumps(event), event=str(event.get("event")))
+            elif int(event["id"]) > sent:
+                sent = int(event["id"])
+                yield _message_event(event)
+    finally:
+        hub.unsubscribe(topic, queue)
+
+
+@stream_router.get("/queue/stream")
+async def queue_stream(who: CurrentStaff) -> EventSourceResponse:
+    """The whole queue on connect and again after every change ("queue" events)."""
+    return EventSourceResponse(_queue_events(who.token), ping=PING_SECONDS)
+
+
+@stream_router.get("/conversations/{conversation_id}/stream")
+async def conversation_stream(
+    conversation_id: str,
+    who: CurrentStaff,
+    request: Request,
+    after: int = Query(default=0, ge=0),
+) -> EventSourceResponse:
+    """Messages after `after` (a message id), then live: "message" events, and "state"
+    events when the conversation is claimed, handed back, requeued or closed."""
+    try:
+        service.watch(who, conversation_id, client_of(request))
+    except service.NotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation") from None
+    return EventSourceResponse(
+        _conversation_events(who.token, conversation_id, after), ping=PING_SECONDS
+    )

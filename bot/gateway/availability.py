@@ -1,0 +1,109 @@
+"""When advisors answer: the ADVISOR_HOURS setting and the honest notice for a waiting person.
+
+ADVISOR_HOURS looks like "mon-fri 09:00-17:00; sat 10:00-13:00" in UK time. Empty means the
+hours are unknown: then only whether an advisor is signed in decides the notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.content import get_content
+from bot.gateway import texts
+from bot.settings import get_settings
+from bot.store import staff as staff_store
+from bot.store.staff import SESSION_IDLE
+
+logger = logging.getLogger(__name__)
+
+UK = ZoneInfo("Europe/London")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ANSWERING_ROLES = ("advisor", "admin")
+
+Hours = dict[int, list[tuple[time, time]]]
+
+_PART = re.compile(
+    r"^\s*(?P<first>[a-z]{3})(?:\s*-\s*(?P<last>[a-z]{3}))?\s+"
+    r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
+)
+
+
+def parse_hours(spec: str) -> Hours:
+    """{weekday: [(start, end), ...]}; raises ValueError on a malformed setting."""
+    hours: Hours = {}
+    for part in filter(str.strip, spec.lower().split(";")):
+        match = _PART.match(part)
+        if not match or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
+            raise ValueError(f"cannot read advisor hours {part.strip()!r}")
+        first = DAYS.index(match["first"])
+        last = DAYS.index(match["last"]) if match["last"] else first
+        start, end = (
+            time.fromisoformat(match["start"].zfill(5)),
+            time.fromisoformat(match["end"].zfill(5)),
+        )
+        if end <= start:
+            raise ValueError(f"advisor hours end before they start: {part.strip()!r}")
+        for day in (
+            range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+        ):
+            hours.setdefault(day, []).append((start, end))
+    return hours
+
+
+def _configured_hours() -> Hours | None:
+    spec = get_settings().advisor_hours.strip()
+    if not spec:
+        return None
+    try:
+        return parse_hours(spec)
+    except ValueError:
+        logger.warning("advisor_hours_unreadable; treating the hours as unknown")
+        return None
+
+
+def is_open(hours: Hours, now: datetime) -> bool:
+    """Whether `now` falls in a shift."""
+    local = now.astimezone(UK)
+    return any(s <= local.time() < e for s, e in hours.get(local.weekday(), []))
+
+
+def next_opening(hours: Hours, now: datetime) -> datetime | None:
+    """The start of the next shift after `now` (UK time), within a week; None if there is none."""
+    local = now.astimezone(UK)
+    for ahead in range(8):
+        day = (local + timedelta(days=ahead)).date()
+        for start, _ in sorted(hours.get(day.weekday(), [])):
+            moment = datetime.combine(day, start, UK)
+            if moment > local:
+                return moment
+    return None
+
+
+def describe(moment: datetime, now: datetime) -> str:
+    """'today at 9:00', 'tomorrow at 9:00' or 'Monday at 9:00'."""
+    days = (moment.date() - now.astimezone(UK).date()).days
+    day = "today" if days == 0 else "tomorrow" if days == 1 else DAY_NAMES[moment.weekday()]
+    return f"{day} at {moment.hour}:{moment.minute:02d}"
+
+
+def availability_notice(now: datetime | None = None) -> str | None:
+    """What a person who has just started waiting should be told about when someone will reply;
+    None when an advisor is signed in during working hours (the usual wait text is enough)."""
+    now = now or datetime.now(UK)
+    hours = _configured_hours()
+    online = staff_store.signed_in_count(ANSWERING_ROLES, SESSION_IDLE) > 0
+    if hours is not None and not is_open(hours, now):
+        opening = next_opening(hours, now)
+        if opening is not None:
+            return texts.closed_until(describe(opening, now))
+    if online:
+        return None
+    if hours is not None:
+        return texts.NOBODY_IN_HOURS
+    published = get_content().opening_hours
+    extra = "\n\n" + texts.OPENING_HOURS.format(hours=published) if published else ""
+    return texts.NOBODY_SIGNED_IN + extra
