@@ -39,6 +39,16 @@ class FakeRasa:
         replies: list[dict[str, Any]]
         if message == "/refer_self":
             replies = [{"text": "Before I take any details..."}]
+        elif "advisor please" in message:
+            replies = [
+                {"text": "I'll ask an advisor to join this chat."},
+                {"custom": {"handover": {"reason": "asked", "urgent": False}}},
+            ]
+        elif "end my life" in message:
+            replies = [
+                {"text": "Please call 999 now if you are in danger."},
+                {"custom": {"handover": {"reason": "crisis", "urgent": True}}},
+            ]
         else:
             replies = [
                 {

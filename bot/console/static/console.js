@@ -31,7 +31,7 @@
       credentials: "same-origin",
       cache: "no-store"
     }).then(function (response) {
-      if (response.status === 401) {
+      if (response.status === 401 && url !== "/api/staff/login") {
         var next = encodeURIComponent(location.pathname);
         location.assign("/console/login?next=" + next);
         throw new Error("signed out");
@@ -266,7 +266,7 @@
     list.textContent = "";
     (notes || []).forEach(function (note) {
       var item = document.createElement("li");
-      item.textContent = note.text + " — " + (note.by || "") + ", " + when(note.at);
+      item.textContent = note.text + " — " + (note.author || "staff") + ", " + when(note.at);
       list.appendChild(item);
     });
   }

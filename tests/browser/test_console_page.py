@@ -1,0 +1,136 @@
+"""The advisor console in a real browser, with people on the web chat page in other contexts:
+sign in, the urgent conversation on top, a new urgent one announced live, claim, reply (the
+person's page receives it), the person's answer appears live, a private note, hand back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from bot.console import texts as console_texts
+from bot.console.passwords import hash_password
+from bot.settings import get_settings
+from bot.store import staff, webchat
+from tests.live_server import LiveServer
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "var" / "screenshots"
+PASSWORD = "a long test passphrase"
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+
+
+@pytest.fixture(autouse=True)
+def plain_http_cookies(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test server is http on loopback: the session cookie cannot be Secure there."""
+    monkeypatch.setenv("COOKIE_SECURE", "0")
+    monkeypatch.setenv("SECRET_KEY", "browser-test-secret")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def person_says(chromium: Any, url: str, text: str, expect_reply: str) -> tuple[Page, str]:
+    """A person opens the web chat in their own browser context and sends one message."""
+    page = chromium.new_context(viewport={"width": 360, "height": 740}).new_page()
+    page.set_default_timeout(5000)
+    page.goto(f"{url}/chat")
+    box = page.get_by_role("textbox", name="Type your message")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_role("log").get_by_text(expect_reply)).to_be_visible()
+    saved = json.loads(page.evaluate("() => sessionStorage.getItem('welfareChatSession')"))
+    conversation_id = webchat.check_session(saved["session_id"], saved["token"])
+    assert conversation_id is not None
+    return page, conversation_id
+
+
+def test_an_advisor_takes_the_urgent_conversation_replies_and_hands_back(
+    gateway: LiveServer, chromium: Any
+) -> None:
+    staff.create_user("jo", hash_password(PASSWORD), "advisor")
+    _, asked = person_says(chromium, gateway.url, "advisor please", "ask an advisor to join")
+    person, urgent = person_says(chromium, gateway.url, "I want to end my life", "call 999")
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(5000)
+    advisor = context.new_page()
+    advisor.goto(f"{gateway.url}/console")
+    expect(advisor).to_have_url(f"{gateway.url}/console/login?next=/console")
+    advisor.get_by_label("Username").fill("jo")
+    advisor.get_by_label("Password").fill(PASSWORD)
+    advisor.get_by_role("button", name="Sign in").click()
+    expect(advisor).to_have_url(f"{gateway.url}/console")
+
+    rows = advisor.locator("#queue-rows tr")
+    expect(rows).to_have_count(2)
+    assert rows.nth(0).get_attribute("data-conversation") == urgent  # crisis first
+    assert rows.nth(1).get_attribute("data-conversation") == asked
+    expect(rows.nth(0).get_by_text("Urgent")).to_be_visible()
+    expect(advisor.get_by_text("The queue updates live.")).to_be_visible()
+
+    # A new urgent conversation arrives while the advisor watches: the queue and a banner update.
+    _, newest = person_says(chromium, gateway.url, "I want to end my life tonight", "call 999")
+    expect(rows).to_have_count(3)
+    expect(advisor.get_by_role("alert").filter(has_text="New urgent conversation")).to_be_visible()
+    assert rows.nth(1).get_attribute("data-conversation") == newest  # urgent, but newer
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    advisor.screenshot(path=str(SHOTS / "console-queue.png"), full_page=True)
+
+    rows.nth(0).get_by_role("button", name="Claim").click()
+    expect(advisor).to_have_url(f"{gateway.url}/console/conversations/{urgent}")
+    transcript = advisor.get_by_role("log", name="Transcript")
+    expect(transcript.get_by_text("I want to end my life")).to_be_visible()
+    expect(advisor.locator("#state")).to_contain_text("with an advisor (jo)")
+
+    advisor.get_by_label("Reply to the person").fill("Hi, I'm Jo. Are you safe right now?")
+    advisor.get_by_role("button", name="Send reply").click()
+    person_log = person.get_by_role("log")
+    expect(
+        person_log.locator(".msg--advisor", has_text="Hi, I'm Jo. Are you safe right now?")
+    ).to_be_visible()
+
+    person.get_by_role("textbox", name="Type your message").fill("yes, I'm at home")
+    person.get_by_role("textbox", name="Type your message").press("Enter")
+    expect(transcript.get_by_text("yes, I'm at home")).to_be_visible()  # live in the console
+
+    advisor.get_by_label("Add a note").fill("Agreed a call back at 4pm")
+    advisor.get_by_role("button", name="Save note").click()
+    expect(advisor.locator("#notes")).to_contain_text("Agreed a call back at 4pm — jo")
+    advisor.screenshot(path=str(SHOTS / "console-conversation.png"), full_page=True)
+
+    advisor.get_by_role("button", name="Hand back to the assistant").click()
+    expect(advisor.locator("#state")).to_contain_text("with the assistant")
+    expect(person_log.get_by_text(console_texts.HANDBACK)).to_be_visible()
+    expect(person_log.get_by_text("Agreed a call back")).to_have_count(0)  # notes stay private
+    person.get_by_role("textbox", name="Type your message").fill("how do I get a bank account")
+    person.get_by_role("textbox", name="Type your message").press("Enter")
+    expect(person_log.get_by_text("Here is some help").last).to_be_visible()
+    assert person_log.get_by_text("Here is some help").count() == 1
+    context.close()
+
+
+def test_a_reviewer_sees_the_queue_but_cannot_claim(gateway: LiveServer, chromium: Any) -> None:
+    staff.create_user("rev", hash_password(PASSWORD), "reviewer")
+    person_says(chromium, gateway.url, "advisor please", "ask an advisor to join")
+    page = chromium.new_page()
+    page.set_default_timeout(5000)
+    page.goto(f"{gateway.url}/console/login")
+    page.get_by_label("Username").fill("rev")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("did not match")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#queue-rows tr")).to_have_count(1)
+    expect(page.get_by_role("button", name="Claim conversation", exact=False)).to_be_disabled()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{gateway.url}/console/login")
+    page.goto(f"{gateway.url}/console")
+    expect(page).to_have_url(f"{gateway.url}/console/login?next=/console")
+    page.close()
