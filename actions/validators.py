@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 
+from bot.answers import normalise, parse_phone, parse_yes_no
+
+__all__ = ["parse_phone", "parse_yes_no"]  # shared with the gateway (bot/answers.py)
+
 NEEDS: dict[str, str] = {
     # the five service strands
     "mentoring": "Mentoring",
@@ -51,74 +55,10 @@ _DONE_WORDS = (
     "all done",
 )
 
-_YES = {
-    "yes",
-    "y",
-    "yeah",
-    "yep",
-    "yea",
-    "yh",
-    "aye",
-    "ok",
-    "okay",
-    "sure",
-    "correct",
-    "go on",
-    "please",
-    "yes please",
-    "i agree",
-    "agree",
-    "that's fine",
-    "fine",
-}
-_NO = {
-    "no",
-    "n",
-    "nah",
-    "nope",
-    "no thanks",
-    "no thank you",
-    "don't",
-    "i don't agree",
-    "not really",
-    "no way",
-}
-
-_MOBILE = re.compile(r"^(?:\+?44|0044|0)(7\d{9})$")
-_LANDLINE = re.compile(r"^(?:\+?44|0044|0)([1-3]\d{8,9})$")
-_PHONE_IN_TEXT = re.compile(r"(?:\+|\b)[\d][\d\s().-]{8,18}\d")
-
-
-def _clean(text: str | None) -> str:
-    return re.sub(r"\s+", " ", (text or "").strip().lower())
-
-
-def parse_yes_no(text: str | None) -> bool | None:
-    """Yes/no from a typed answer; None when it is neither, so the question is asked again."""
-    cleaned = _clean(text).strip(" .!")
-    if cleaned in _YES or cleaned.startswith(("yes ", "yeah ", "yep ")):
-        return True
-    if cleaned in _NO or cleaned.startswith(("no ", "nah ", "no,", "nope ")):
-        return False
-    return None
-
-
-def parse_phone(text: str | None) -> str | None:
-    """A UK mobile or landline in any common format, returned as 07700900123 (or None)."""
-    match = _PHONE_IN_TEXT.search(text or "")
-    if not match:
-        return None
-    digits = re.sub(r"[^\d+]", "", match.group(0))
-    for pattern in (_MOBILE, _LANDLINE):
-        found = pattern.match(digits)
-        if found:
-            return "0" + found.group(1)
-    return None
-
 
 def parse_contact_method(text: str | None) -> str | None:
     """'phone' or 'chat': how the person wants the advisor to get back to them."""
-    cleaned = _clean(text)
+    cleaned = normalise(text)
     if parse_phone(cleaned):
         return "phone"
     if re.search(r"\b(chat|here|this|message me|on here|telegram|reply)\b", cleaned):
@@ -161,7 +101,7 @@ def parse_name(text: str | None) -> str | None:
 
 def parse_needs(text: str | None) -> list[str]:
     """Every need mentioned in a typed answer ('housing and a mentor' -> housing, mentoring)."""
-    cleaned = _clean(text)
+    cleaned = normalise(text)
     return [
         key
         for key, words in _NEED_WORDS.items()
@@ -171,13 +111,13 @@ def parse_needs(text: str | None) -> list[str]:
 
 def is_done(text: str | None) -> bool:
     """True when the person says they have chosen all their needs."""
-    cleaned = _clean(text)
+    cleaned = normalise(text)
     return any(word in cleaned for word in _DONE_WORDS)
 
 
 def parse_probation(text: str | None) -> str | None:
     """'yes', 'no' or 'prefer_not_to_say' for 'are you on probation?'."""
-    cleaned = _clean(text)
+    cleaned = normalise(text)
     if re.search(r"prefer not|rather not|not say|don'?t want to say|pass|skip", cleaned):
         return "prefer_not_to_say"
     answer = parse_yes_no(cleaned)
@@ -204,7 +144,7 @@ CHANGEABLE = {
 
 def parse_change_field(text: str | None) -> str | None:
     """Which referral answer the person wants to change, from words like 'number' or 'name'."""
-    cleaned = _clean(text)
+    cleaned = normalise(text)
     for slot, words in CHANGEABLE.items():
         if any(re.search(rf"\b{re.escape(w)}", cleaned) for w in words):
             return slot

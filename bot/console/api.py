@@ -46,6 +46,7 @@ class QueueItemOut(BaseModel):
     needs: list[str]
     waiting_since: str
     waiting_s: int
+    callback: bool = False
 
 
 class TextIn(BaseModel):

@@ -14,7 +14,7 @@ from bot.console import texts
 from bot.console.auth import SignedIn
 from bot.gateway.outbound import send_to_person
 from bot.gateway.push import QUEUE_TOPIC, PushHub, conversation_topic, hub
-from bot.store import audit, handover
+from bot.store import audit, callbacks, handover
 from bot.store import conversations as store
 from bot.store.handover import QueueItem
 from bot.store.models import OUTCOMES
@@ -64,6 +64,8 @@ def view(who: SignedIn, conversation_id: str, client: str) -> dict[str, Any]:
     body = asdict(info)
     known = body.pop("circumstances")
     body.update(district=known["district"], needs=known["needs"])
+    call_back = callbacks.for_conversation(conversation_id)
+    body["callback"] = asdict(call_back) if call_back else None
     body["transcript"] = [
         {"id": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons, "at": m.at}
         for m in store.transcript(conversation_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.crisis import crisis_category, crisis_intent
-from bot.gateway import texts
+from bot.gateway import callback, texts
 from bot.gateway.alerts import announce_waiting
 from bot.gateway.availability import availability_notice
 from bot.gateway.outbound import publish_message
@@ -51,10 +51,14 @@ def _parse(replies: list[dict[str, Any]]) -> tuple[list[Reply], dict[str, Any] |
     return out, handover
 
 
-def _availability() -> list[Reply]:
-    """An honest word on when someone will reply, when no advisor is there to do it soon."""
+def _availability(conversation_id: str) -> list[Reply]:
+    """An honest word on when someone will reply, when no advisor is there to do it soon, with
+    the offer to leave a number for a call back."""
     notice = availability_notice()
-    return [Reply(notice)] if notice else []
+    if not notice:
+        return []
+    offer = [texts.CALLBACK_OFFER] if callback.may_offer(conversation_id) else []
+    return [Reply(notice, offer)]
 
 
 def _send_out(conversation_id: str, replies: list[Reply]) -> list[Reply]:
@@ -93,6 +97,10 @@ async def handle_person_message(
         # A person who writes again after an advisor closed the conversation starts afresh
         # with the assistant, in the same record.
         store.set_state(conversation_id, "assistant")
+    if not crisis:
+        steps = callback.handle(conversation_id, channel, shown, button=payload is not None)
+        if steps is not None:
+            return _send_out(conversation_id, [Reply(words, buttons) for words, buttons in steps])
     if state in ("waiting", "advisor"):
         # An advisor holds (or will hold) this conversation: nothing goes to the assistant.
         if crisis:
@@ -115,7 +123,7 @@ async def handle_person_message(
         # Queued for an advisor; the assistant still takes the next message once it is back.
         store.flag_for_advisor(conversation_id, "outage")
         announce_waiting(conversation_id, "outage", False, channel)
-        return _send_out(conversation_id, [Reply(texts.OUTAGE), *_availability()])
+        return _send_out(conversation_id, [Reply(texts.OUTAGE), *_availability(conversation_id)])
 
     replies, handover = _parse(raw)
     if handover:
@@ -123,5 +131,5 @@ async def handle_person_message(
         store.set_state(conversation_id, "waiting", reason=reason, urgent=urgent)
         logger.info("handover conversation=%s reason=%s", conversation_id, reason)
         announce_waiting(conversation_id, reason, urgent, channel)
-        replies.extend(_availability())
+        replies.extend(_availability(conversation_id))
     return _send_out(conversation_id, replies)

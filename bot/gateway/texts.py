@@ -61,3 +61,38 @@ def closed_until(when: str) -> str:
         "Our advisors are not working right now. Your messages are saved and the earliest "
         f"someone can reply is {when}."
     )
+
+
+# Leaving a number for a call back while waiting (bot/gateway/callback.py).
+CALLBACK_CONSENT_VERSION = "callback-1"
+CALLBACK_OFFER = {"title": "Leave a number for a call back", "payload": "/callback"}
+CALLBACK_CONSENT = (
+    "If you leave a phone number, an advisor will ring you as soon as they can. We keep the "
+    "number with this conversation, only our advisors see it, and we use it only to call you "
+    "back. Is that OK?"
+)
+CALLBACK_CHOICES = [
+    {"title": "Yes, that's OK", "payload": "/callback_yes"},
+    {"title": "No thanks", "payload": "/callback_no"},
+]
+CALLBACK_ASK_NUMBER = (
+    "Thank you. Please type the UK phone number we should call, for example 07700 900123. "
+    'Type "stop" if you change your mind.'
+)
+CALLBACK_NOT_A_NUMBER = (
+    "Sorry, that doesn't look like a UK phone number. Please type it like 07700 900123, or "
+    'type "stop" if you\'d rather not leave one.'
+)
+CALLBACK_DECLINED = (
+    "That's fine, we won't keep a number. Your messages are saved and an advisor will reply here."
+)
+CALLBACK_STOP_WORDS = {"stop", "cancel", "never mind", "nevermind", "forget it"}
+
+
+def callback_thanks(phone: str) -> str:
+    """The number is kept: say which, so a typo can be put right."""
+    return (
+        f"Thank you. An advisor will call you on {phone} as soon as they can. You can still "
+        "write here, and your messages are saved.\n\nIf you feel unsafe: call 999, or "
+        "Samaritans free on 116 123, any time."
+    )

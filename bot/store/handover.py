@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from bot.store import callbacks
 from bot.store.models import (
     Contact,
     Conversation,
@@ -53,6 +54,7 @@ class QueueItem:
     needs: list[str]
     waiting_since: datetime
     waiting_s: int
+    callback: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def queue(now: datetime | None = None) -> list[QueueItem]:
     with get_sessionmaker().begin() as session:
         rows = [(c, aware(s)) for c, s in session.execute(stmt)]
     known = circumstances([c.id for c, _ in rows])
+    call_back = callbacks.given_among([c.id for c, _ in rows])
     return [
         QueueItem(
             conversation_id=c.id,
@@ -129,6 +132,7 @@ def queue(now: datetime | None = None) -> list[QueueItem]:
             needs=known.get(c.id, Circumstances()).needs,
             waiting_since=s,
             waiting_s=max(0, int((now - s).total_seconds())),
+            callback=c.id in call_back,
         )
         for c, s in rows
     ]

@@ -226,3 +226,23 @@ class AuditEvent(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[str | None] = mapped_column(String(200))
     client: Mapped[str | None] = mapped_column(String(64))
+
+
+CALLBACK_STATUSES = ("asked", "consented", "given", "declined")
+
+
+class CallbackRequest(Base):
+    """A person waiting for an advisor who may leave a number to be called back; the number is
+    kept only after a yes to the consent question, whose record it points to."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="asked")
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent_records.id"))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -87,6 +87,7 @@ def test_queue_lists_waiting_conversations_urgent_first(ada: Advisor) -> None:
         "needs": [],
         "waiting_s": 0,
         "waiting_since": "",
+        "callback": False,
     }
     assert (items[1]["district"], items[1]["needs"]) == ("Bury", ["housing"])
 

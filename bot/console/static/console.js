@@ -146,7 +146,7 @@
       tag.textContent = item.urgent ? "Urgent" : "Normal";
       priority.appendChild(tag);
       cell(row, minutes(item.waiting_s || 0));
-      cell(row, item.reason || "");
+      cell(row, (item.reason || "") + (item.callback ? " · call back requested" : ""));
       cell(row, item.district || "not known");
       cell(row, (item.needs || []).join(", ") || "not given");
       cell(row, item.channel === "telegram" ? "Telegram" : "Web chat");
@@ -282,7 +282,9 @@
       data.channel === "telegram" ? "Telegram" : "Web chat",
       data.district ? "District: " + data.district : "District not known",
       data.reason ? "Reason: " + data.reason : "",
-      data.urgent ? "Urgent" : ""
+      data.urgent ? "Urgent" : "",
+      data.callback && data.callback.status === "given"
+        ? "Call back on " + data.callback.phone + " (consent given)" : ""
     ].filter(Boolean).join(" · ");
     (data.transcript || data.messages || []).forEach(addMessage);
     renderReferral(data.referral);

@@ -1,0 +1,68 @@
+"""Leaving a number for a call back while waiting for an advisor.
+
+It runs in the gateway because a waiting conversation is no longer the assistant's. The offer
+is a button under the "no advisor soon" notice; nothing is kept before an explicit yes, and
+"stop" or "no" at any step keeps nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.answers import normalise, parse_phone, parse_yes_no
+from bot.gateway import texts
+from bot.store import callbacks
+
+logger = logging.getLogger(__name__)
+
+OFFER = texts.CALLBACK_OFFER["payload"]
+YES, NO = (choice["payload"] for choice in texts.CALLBACK_CHOICES)
+
+
+def _wants_to_stop(text: str) -> bool:
+    return normalise(text).strip(" .!") in texts.CALLBACK_STOP_WORDS or parse_yes_no(text) is False
+
+
+def handle(
+    conversation_id: str, channel: str, text: str, button: bool
+) -> list[tuple[str, list[dict[str, str]]]] | None:
+    """The replies for a message in the call-back steps, or None if it is not part of them.
+
+    `text` is what the person typed or, with `button`, the payload of a button the gateway
+    offered (only a tapped button can start the steps or answer with its payload).
+    """
+    if button and text == OFFER:
+        callbacks.ask(conversation_id)
+        logger.info("callback_offered conversation=%s", conversation_id)
+        return [(texts.CALLBACK_CONSENT, texts.CALLBACK_CHOICES)]
+    step = callbacks.status(conversation_id)
+    if step == "asked":
+        if button:
+            answer = True if text == YES else False if text == NO else None
+        else:
+            answer = parse_yes_no(text)
+        if answer is None:
+            return [(texts.CALLBACK_CONSENT, texts.CALLBACK_CHOICES)]
+        if not answer:
+            callbacks.decline(conversation_id)
+            logger.info("callback_declined conversation=%s", conversation_id)
+            return [(texts.CALLBACK_DECLINED, [])]
+        callbacks.consent(conversation_id, channel, texts.CALLBACK_CONSENT_VERSION)
+        logger.info("callback_consented conversation=%s", conversation_id)
+        return [(texts.CALLBACK_ASK_NUMBER, [])]
+    if step == "consented":
+        phone = parse_phone(text)
+        if phone and callbacks.give_number(conversation_id, phone):
+            logger.info("callback_number_given conversation=%s", conversation_id)
+            return [(texts.callback_thanks(phone), [])]
+        if _wants_to_stop(text):
+            callbacks.decline(conversation_id)
+            logger.info("callback_declined conversation=%s", conversation_id)
+            return [(texts.CALLBACK_DECLINED, [])]
+        return [(texts.CALLBACK_NOT_A_NUMBER, [])]
+    return None
+
+
+def may_offer(conversation_id: str) -> bool:
+    """Offer the button unless a number is already kept or being asked for."""
+    return callbacks.status(conversation_id) not in ("asked", "consented", "given")
