@@ -206,8 +206,14 @@
     wireLogout();
     loadMe().then(refreshQueue).then(function () {
       var stream = new EventSource("/api/staff/queue/stream");
-      stream.onmessage = refreshQueue;
-      stream.addEventListener("queue", refreshQueue);
+      // Each "queue" event carries the whole queue: no second request needed.
+      stream.addEventListener("queue", function (event) {
+        try {
+          renderQueue(JSON.parse(event.data).queue || []);
+        } catch (e) {
+          refreshQueue();
+        }
+      });
       stream.onopen = function () { say("The queue updates live."); };
       stream.onerror = function () { say("Reconnecting to live updates…"); };
     });
