@@ -39,4 +39,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
     """Short sessions: `with get_sessionmaker().begin() as s: ...`."""
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+    return _sessionmaker_for(get_engine(url))
+
+
+@lru_cache(maxsize=8)
+def _sessionmaker_for(engine: Engine) -> sessionmaker[Session]:
+    """One factory per engine, so a new engine (tests clear get_engine) gets a new factory."""
+    return sessionmaker(engine, expire_on_commit=False)
