@@ -18,7 +18,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup train spacy migrate run shell test test-unit test-rasa test-e2e lint format clean chromium
+.PHONY: help setup train spacy migrate run shell test test-unit test-rasa test-e2e lint format clean chromium bench
 
 help:
 	@echo "make run    set up, train if needed, migrate, start the assistant"
@@ -95,6 +95,12 @@ test-e2e: $(APP) $(MODEL)
 
 test: setup lint test-unit test-rasa test-e2e
 	@echo "All tests passed."
+
+# Ours (config.yml) against Rasa's default pipeline, side by side (see the README's Performance).
+# QUICK=1: a smoke run of the same code; REUSE=1: reuse an identical earlier reference training.
+bench: $(APP) $(ENGINE) $(SPACY)
+	$(VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(REUSE),--reuse-reference) \
+		$(BENCH_ARGS)
 
 clean:
 	rm -rf models results var/*.db
