@@ -79,6 +79,8 @@ test-unit: $(APP) chromium
 	$(VENV)/bin/pytest -m "not e2e" -q
 
 test-rasa: $(MODEL)
+	@echo "==> Engine speed-ups give Rasa's own verdicts"
+	$(RASA_VENV)/bin/python scripts/check_engine_speedups.py
 	@echo "==> rasa data validate"
 	$(RASA_VENV)/bin/rasa data validate --fail-on-warnings
 	@echo "==> Held-out NLU test (never trained on)"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TOPIC_BUTTONS, latest_intent, log_contact
 from bot.content import get_content
+
+DOMAIN_FILE = Path(__file__).resolve().parents[1] / "domain.yml"
 
 # Intents whose answer is a welfare topic: these count as contacts for the district service.
 TOPIC_INTENTS: frozenset[str] = frozenset(
@@ -63,6 +67,16 @@ CONVERSATION_INTENTS: frozenset[str] = frozenset(
 )
 
 
+def _domain_responses() -> frozenset[str]:
+    """The domain's response names, read once: the engine then need not send its whole domain
+    with every call (selective domain, see endpoints.yml), which is most of a turn's time."""
+    with DOMAIN_FILE.open(encoding="utf-8") as handle:
+        return frozenset((yaml.safe_load(handle) or {}).get("responses", {}))
+
+
+RESPONSES = _domain_responses()
+
+
 class ActionAnswer(Action):
     """Send the domain's answer for the latest intent, so one rule serves every topic."""
 
@@ -74,7 +88,7 @@ class ActionAnswer(Action):
     ) -> list[EventType]:
         intent = latest_intent(tracker) or ""
         response = f"utter_{intent}"
-        if response not in domain.get("responses", {}):
+        if response not in RESPONSES:
             dispatcher.utter_message(response="utter_default", buttons=TOPIC_BUTTONS)
             return []
         if intent == "service_hours":

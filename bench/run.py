@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             env_pairs(args.ours_actions_env),
             args.ours_redis,
         ),
-        "reference": SystemSpec("reference", ref_model),
+        "reference": SystemSpec("reference", ref_model, endpoints="bench/reference_endpoints.yml"),
     }
     if args.ours_only:
         del systems["reference"]

@@ -17,6 +17,11 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import crisis_category, crisis_intent, load_patterns
+from engine import speedups
+
+# The engine loads this module with the model, so the faster answer check is in place before
+# the first action runs (see engine/speedups.py).
+speedups.install()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
