@@ -14,12 +14,10 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from bot.console.auth import signed_in
+from bot.static_files import static_file
 
 STATIC = Path(__file__).parent / "static"
-STATIC_FILES = {
-    "console.css": "text/css; charset=utf-8",
-    "console.js": "text/javascript; charset=utf-8",
-}
+STATIC_FILES = frozenset({"console.css", "console.js"})
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -70,11 +68,4 @@ def conversation_page(request: Request, conversation_id: str) -> Response:
 @pages_router.get("/console/static/{name}")
 def console_static(name: str) -> FileResponse:
     """The console's CSS and JavaScript (no data in them)."""
-    media_type = STATIC_FILES.get(name)
-    if media_type is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
-    return FileResponse(
-        STATIC / name,
-        media_type=media_type,
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
-    )
+    return static_file(STATIC, STATIC_FILES, name)

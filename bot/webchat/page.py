@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+
+from bot.static_files import static_file
 
 STATIC = Path(__file__).parent / "static"
 
-# name -> media type; anything else is a 404.
-STATIC_FILES = {
-    "chat.css": "text/css; charset=utf-8",
-    "chat.js": "text/javascript; charset=utf-8",
-}
+STATIC_FILES = frozenset({"chat.css", "chat.js"})
 
 # The page loads only its own files and talks only to this gateway.
 PAGE_HEADERS = {
@@ -45,14 +43,7 @@ def chat_page() -> FileResponse:
 @page_router.get("/chat/static/{name}", include_in_schema=False)
 def chat_static(name: str) -> FileResponse:
     """The page's CSS and JavaScript."""
-    media_type = STATIC_FILES.get(name)
-    if media_type is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
-    return FileResponse(
-        STATIC / name,
-        media_type=media_type,
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
-    )
+    return static_file(STATIC, STATIC_FILES, name)
 
 
 EMBED_JS = """\
