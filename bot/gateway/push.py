@@ -73,8 +73,14 @@ class PushHub:
             return False
         try:
             await deliverer(conversation_id, event)
-        except Exception:  # noqa: BLE001 - a channel failure must not break the sender
-            logger.exception("delivery_failed channel=%s conversation=%s", channel, conversation_id)
+        except Exception as error:  # noqa: BLE001 - a channel failure must not break the sender
+            # The error's type only: its text may quote the message or a URL with the bot token.
+            logger.warning(
+                "delivery_failed channel=%s conversation=%s error=%s",
+                channel,
+                conversation_id,
+                type(error).__name__,
+            )
             return False
         return True
 
