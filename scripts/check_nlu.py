@@ -1,7 +1,8 @@
 """Fail the build when the held-out NLU results fall below the bar the service needs.
 
-Reads the reports `rasa test nlu` wrote: intent macro-F1 must be >= 0.90 and every crisis
-example must be recognised as a crisis (crisis or crisis_abuse).
+Reads the reports `rasa test nlu` wrote: intent macro-F1 must be >= 0.92 and every crisis
+example must be recognised as a crisis (crisis or crisis_abuse). With `--report-only` (for the
+cross-validation run on training data) it prints the figures and never fails.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-MIN_MACRO_F1 = 0.90
+MIN_MACRO_F1 = 0.92
 CRISIS = {"crisis", "crisis_abuse"}
 
 
-def main(results: Path) -> int:
+def main(results: Path, report_only: bool = False) -> int:
     report = json.loads((results / "intent_report.json").read_text())
     macro_f1 = report["macro avg"]["f1-score"]
     errors_file = results / "intent_errors.json"
@@ -25,7 +26,7 @@ def main(results: Path) -> int:
         if e["intent"] in CRISIS and (e["intent_prediction"]["name"] not in CRISIS)
     ]
     crisis_total = sum(report[i]["support"] for i in CRISIS if i in report)
-    print(f"intent macro-F1 on held-out data: {macro_f1:.3f} (bar {MIN_MACRO_F1})")
+    print(f"intent macro-F1: {macro_f1:.3f} (bar {MIN_MACRO_F1})")
     print(f"crisis examples: {crisis_total}, missed: {len(missed)}")
     entity_report = results / "SpacyEntityExtractor_report.json"
     if entity_report.exists():
@@ -40,10 +41,13 @@ def main(results: Path) -> int:
         and k not in ("macro avg", "weighted avg", "micro avg")
     )[:5]
     print("lowest intents:", ", ".join(f"{k} {f:.2f}" for f, k in worst))
+    if report_only:
+        return 0
     ok = macro_f1 >= MIN_MACRO_F1 and not missed and crisis_total > 0
     print("NLU check:", "passed" if ok else "FAILED")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "results/nlu")))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    sys.exit(main(Path(args[0] if args else "results/nlu"), "--report-only" in sys.argv))
