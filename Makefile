@@ -98,8 +98,6 @@ test-e2e: $(APP) $(MODEL)
 test: setup lint test-unit test-rasa test-e2e
 	@echo "All tests passed."
 
-# Ours (config.yml) against Rasa's default pipeline, side by side (see the README's Performance).
-# QUICK=1: a smoke run of the same code; REUSE=1: reuse an identical earlier reference training.
 # How the classifier was chosen: 5-fold cross-validation on the training data only (the
 # held-out tests/nlu stays unseen). Edit config.yml, run this, compare the macro-F1.
 nlu-cv: $(APP) $(ENGINE) $(SPACY)
@@ -108,6 +106,8 @@ nlu-cv: $(APP) $(ENGINE) $(SPACY)
 		--folds 5 --out results/nlu-cv
 	$(VENV)/bin/python scripts/check_nlu.py results/nlu-cv --report-only
 
+# Ours (config.yml) against Rasa's default pipeline, side by side (see the README's Performance).
+# QUICK=1: a smoke run of the same code; REUSE=1: reuse an identical earlier reference training.
 bench: $(APP) $(ENGINE) $(SPACY)
 	$(VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(REUSE),--reuse-reference) \
 		$(BENCH_ARGS)

@@ -59,8 +59,8 @@ def build_classifier(c: float, folds: int, random_state: int) -> CalibratedClass
 class LinearSVCIntentClassifier(LogisticRegressionClassifier):
     """Rasa's logistic-regression component with a calibrated linear SVM in its place.
 
-    Training, prediction (ranking, confidence) and storage are the parent's; only the features
-    it builds and the estimator differ.
+    Training, prediction (ranking, confidence) and saving are the parent's; the features it
+    builds, the estimator and the stricter loading differ.
     """
 
     @staticmethod
