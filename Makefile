@@ -11,7 +11,7 @@ ENGINE := $(RASA_VENV)/.installed
 SPACY := models/spacy-gm/meta.json
 MODEL := models/welfare.tar.gz
 MODEL_INPUTS := domain.yml config.yml $(shell find data -type f -name '*.yml') \
-	engine/crisis_rules.py engine/intent_classifier.py $(SPACY)
+	$(wildcard engine/*.py) $(SPACY)
 
 export PYTHONPATH := $(CURDIR)
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook

@@ -45,11 +45,14 @@ TARGETS = {
 
 
 def fingerprint(config: Path) -> str:
-    """What a model depends on: config, domain, data, custom component, spaCy model, Rasa."""
+    """What a model depends on: config, domain, data and Rasa; for a config that uses this
+    repo's own components (ours), also the engine's code and the spaCy model. The reference
+    reads neither, so rebuilding them does not retrain it."""
     digest = hashlib.sha256(config.read_bytes())
-    inputs = [ROOT / "domain.yml", ROOT / "engine" / "crisis_rules.py", RASA]
-    inputs += sorted((ROOT / "data").rglob("*.yml"))
-    inputs += sorted((ROOT / "models" / "spacy-gm").rglob("*"))
+    inputs = [ROOT / "domain.yml", RASA, *sorted((ROOT / "data").rglob("*.yml"))]
+    if "engine." in config.read_text() or "models/spacy-gm" in config.read_text():
+        inputs += sorted((ROOT / "engine").glob("*.py"))
+        inputs += sorted((ROOT / "models" / "spacy-gm").rglob("*"))
     for path in inputs:
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode())

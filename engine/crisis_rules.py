@@ -17,11 +17,15 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import crisis_category, crisis_intent, load_patterns
-from engine import speedups
+from engine import action_client, privacy, speedups
 
-# The engine loads this module with the model, so the faster answer check is in place before
-# the first action runs (see engine/speedups.py).
+# The engine loads this module with the model, so these are in place before the first message
+# is handled: Rasa's repeated work done once (engine/speedups.py), kept connections to the
+# action server (engine/action_client.py), and no conversation data in the engine's log
+# (engine/privacy.py).
 speedups.install()
+action_client.install()
+privacy.install()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -11,18 +11,35 @@ the answers Rasa's own code gives (`scripts/check_engine_speedups.py` checks tha
   each whether it is abstract: about a tenth of a turn. The first match for each name is kept.
 - Every graph run (each parse, each prediction) works out again which nodes its targets need,
   recursively: a few per cent. The answer is kept per graph and set of targets.
+- Every prediction tests each of the ~350 learned rules against the conversation's recent
+  states, in Python: a tenth of a turn. A rule only looks as far back as it is long, so the
+  answer depends only on that many last states, and is kept for each such tail.
+- Every graph run goes through dask's local scheduler, whose bookkeeping (ordering, queues,
+  callbacks) costs more than running this small graph's nodes in order. The nodes run with
+  dask's plain in-order `dask.core.get` instead, on the same graph.
+- Each prediction turns the whole conversation into states three times over (the rule
+  policy twice, memoization once), replaying every event each time. The states are kept on
+  the tracker until an event is added, and each caller gets its own copy.
+
+The calls to the action server are made quicker in engine/action_client.py.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple, Type
+from typing import Any, Dict, List, Set, Tuple, Type
 
+import dask.core
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphSchema
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 
 _validator: Any | None = None
 
@@ -80,8 +97,110 @@ def _minimal_graph_schema(self: GraphSchema, targets: List[str] | None = None) -
     return cache[key]
 
 
+_rasa_run_graph = DaskGraphRunner.run
+
+
+def _run_graph(
+    self: DaskGraphRunner,
+    inputs: Dict[str, Any] | None = None,
+    targets: List[str] | None = None,
+) -> Dict[str, Any]:
+    """Rasa's `DaskGraphRunner.run`, with the graph run in order by `dask.core.get`.
+
+    Same graph, same node calls and same errors; what is left out is the local scheduler's
+    machinery for running nodes in parallel, which a single-threaded run never uses.
+    """
+    run_targets = targets if targets else self._graph_schema.target_names
+    run_graph = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+    if inputs:
+        self._add_inputs_to_graph(inputs, run_graph)
+    try:
+        return dict(dask.core.get(run_graph, run_targets))
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
+_rasa_past_states = DialogueStateTracker.past_states
+
+
+def _past_states(
+    self: DialogueStateTracker,
+    domain: Domain,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: Dict[str, Any] | None = None,
+) -> List[Dict[str, Dict[str, Any]]]:
+    """Rasa's `DialogueStateTracker.past_states`, kept on the tracker until its events change.
+
+    The states depend only on the events, the domain and the arguments. Events are only ever
+    added, so the number of events and the first and last event tell whether they changed.
+    Callers edit the states they get (the last user turn), so each gets a copy; the values
+    inside are strings and tuples.
+    """
+    events = self.events
+    mark = (len(events), events[0] if events else None, events[-1] if events else None)
+    key = (omit_unset_slots, ignore_rule_only_turns, _freeze(rule_only_data))
+    held = self.__dict__.get("_states_cache")
+    if (
+        held is None
+        or held[0] is not domain
+        or held[1][0] != mark[0]
+        or held[1][1] is not mark[1]
+        or held[1][2] is not mark[2]
+    ):
+        held = self.__dict__["_states_cache"] = (domain, mark, {})
+    states = held[2].get(key)
+    if states is None:
+        states = held[2][key] = _rasa_past_states(
+            self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+        )
+    return [{part: dict(values) for part, values in state.items()} for state in states]
+
+
+_rasa_get_possible_keys = RulePolicy._get_possible_keys
+POSSIBLE_KEYS_CACHE_SIZE = 4096
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for a state, equal exactly when the state compares equal."""
+    if isinstance(value, dict):
+        return ("d", frozenset((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_freeze(v) for v in value))
+    return value
+
+
+def _get_possible_keys(
+    self: RulePolicy, lookup: Dict[str, str], states: List[Dict[str, Any]]
+) -> Set[str]:
+    """Rasa's `RulePolicy._get_possible_keys`, kept per lookup and tail of states.
+
+    Rasa walks back through every state, keeping the rules that match each one; a rule of
+    n states matches anything further back than n. So only the last (longest rule) states
+    decide, and the same tail always gives the same rules. A lookup is built whole in
+    training and never changed after, so it is identified by the object itself.
+    """
+    longest: Dict[int, Tuple[Dict[str, str], int]] = self.__dict__.setdefault("_rule_lengths", {})
+    held = longest.get(id(lookup))
+    if held is None or held[0] is not lookup:
+        length = max((len(self._rule_key_to_state(key)) for key in lookup), default=0)
+        held = longest[id(lookup)] = (lookup, length)
+    tail = states[-held[1] :] if held[1] else []
+    cache: Dict[Any, Set[str]] = self.__dict__.setdefault("_possible_keys", {})
+    key = (id(lookup), _freeze(tail))
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= POSSIBLE_KEYS_CACHE_SIZE:
+            cache.clear()
+        found = cache[key] = _rasa_get_possible_keys(self, lookup, tail)
+    return set(found)
+
+
 def install() -> None:
     """Put the once-only versions in place of Rasa's (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
     GraphSchema.minimal_graph_schema = _minimal_graph_schema  # type: ignore[method-assign]
+    RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
+    DaskGraphRunner.run = _run_graph  # type: ignore[method-assign]
+    DialogueStateTracker.past_states = _past_states  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.store.models import ConsentRecord, Contact, Referral
 from bot.store.session import get_sessionmaker
-from tests.e2e.conftest import ActionServer, Chat, handover, payloads, texts
+from tests.e2e.conftest import ActionServer, Chat, Engine, handover, payloads, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -173,3 +173,31 @@ def test_odd_messages_get_a_kind_answer(
     assert replies and texts(replies).strip()
     # and the conversation still works afterwards
     assert "Universal Credit" in texts(chat.say("how do i claim universal credit"))
+
+
+def test_a_referral_leaves_nothing_personal_in_the_engine_log(
+    engine: Engine, actions: ActionServer
+) -> None:
+    """Rasa logged an error with a traceback of the slot values for every button payload
+    (`/inform{...}` looks like a template placeholder); the engine now logs none of it."""
+    start = engine.log.stat().st_size
+    chat = Chat(engine.url)
+    said = ["i want to refer myself", "call me Marnie Quibble", "Wythenshawe", "07700 900456"]
+    consent = chat.say(said[0])
+    chat.say(payloads(consent)["Yes, that's OK"])
+    chat.say(said[1])
+    method = chat.say(said[2])
+    chat.say(payloads(method)["Phone me"])
+    times = chat.say(said[3])
+    needs = chat.say(payloads(times)["Mornings"])
+    more = chat.say(payloads(needs)["Housing"])
+    probation = chat.say(payloads(more)["That's all"])
+    summary = chat.say(payloads(probation)["Prefer not to say"])
+    assert "Marnie Quibble" in texts(summary)
+    chat.say(payloads(summary)["Cancel"])
+    with engine.log.open() as log:
+        log.seek(start)
+        written = log.read()
+    for private in [*said, "Marnie", "Quibble", "900456", chat.sender]:
+        assert private not in written
+    assert " ERROR " not in written and '"locals": {' not in written
