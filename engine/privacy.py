@@ -4,11 +4,12 @@ Two things in Rasa 3.6 put conversation data into its log:
 
 - Every response is passed through slot interpolation, button payloads included. A payload
   such as `/inform{"best_time":"Mornings"}` looks like a `{placeholder}`, so Rasa logs an
-  error with a full traceback, whose local variables include the conversation's slot
-  values (district, and in the referral form the person's name and phone number), and then
-  uses the text unchanged. That happened for every button of every referral question, and
-  the traceback formatting was a visible share of those turns' time. The text is now left
-  unchanged without the error log; the answer is the same.
+  error with a full traceback, whose local variables show the conversation's slot values
+  (cut at 80 characters: the district and consent time in our runs; the referral form's
+  name and phone number are slots too), and then uses the text unchanged. That happened for
+  every button of every referral question, and the traceback formatting was a visible share
+  of those turns' time. The text is now left unchanged without the error log; the answer is
+  the same.
 - Rasa's structured log renders any exception's traceback with the local variables of every
   frame: message text, trackers, slot values. Tracebacks are now rendered without locals.
 """
