@@ -48,9 +48,10 @@ def fingerprint(config: Path) -> str:
     """What a model depends on: config, domain, data and Rasa; for a config that uses this
     repo's own components (ours), also the engine's code and the spaCy model. The reference
     reads neither, so rebuilding them does not retrain it."""
-    digest = hashlib.sha256(config.read_bytes())
+    text = config.read_bytes()
+    digest = hashlib.sha256(text)
     inputs = [ROOT / "domain.yml", RASA, *sorted((ROOT / "data").rglob("*.yml"))]
-    if "engine." in config.read_text() or "models/spacy-gm" in config.read_text():
+    if b"engine." in text or b"models/spacy-gm" in text:
         inputs += sorted((ROOT / "engine").glob("*.py"))
         inputs += sorted((ROOT / "models" / "spacy-gm").rglob("*"))
     for path in inputs:

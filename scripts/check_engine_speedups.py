@@ -1,6 +1,7 @@
-"""Run in the engine's environment: the once-only versions in engine/speedups.py (and the
-intent classifier's feature builder) are installed with the model's custom components and
-give the same answers as Rasa's own code, on this model, its rules and the test stories."""
+"""Run in the engine's environment: what engine/speedups.py, engine/action_client.py,
+engine/privacy.py and the intent classifier's feature builder put in place of Rasa's code is
+installed with the model's custom components and gives the same answers as Rasa's own code,
+on this model, its rules and the test stories."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from rasa.utils.log_utils import configure_structlog
 from scipy.sparse import csr_matrix, hstack
 from sklearn.preprocessing import normalize
 
-import engine.crisis_rules  # noqa: F401 - installs engine.speedups
+import engine.crisis_rules  # noqa: F401 - installs speedups, action_client and privacy
 from engine import action_client, intent_classifier, privacy, speedups
 
 logging.disable(logging.WARNING)
