@@ -1,0 +1,49 @@
+"""What the engine's patches and extensions were written against, recorded for the guard.
+
+Each entry is a function of Rasa (or a library it uses) that a patch replaces or that an
+extension relies on, with the sha256 of its source as released. After an upgrade the guard
+names each entry that differs: read the new code, adjust the patch, then record the new
+hash here (docs/engine-patches.md, "Upgrading Rasa").
+"""
+
+from __future__ import annotations
+
+from typing import Dict
+
+VERSIONS: Dict[str, str] = {
+    "rasa": "3.6.21",
+    "rasa-sdk": "3.6.2",
+    "structlog": "23.3.0",
+    "jsonschema": "4.17.3",
+    "aiohttp": "3.9.5",
+}
+
+# The patches of engine/patches/: replaced, or (marked) relied on by a replacement.
+PATCHES: Dict[str, str] = {
+    "rasa.shared.core.events:Event.resolve_by_type": "b5cf570fa7f286c7059ec73d8880528d03a78b28cf4e80285a46079c0fa65968",
+    "rasa.engine.runner.dask:DaskGraphRunner.run": "45f0f52f574f3aa9546a552bf671183e171092c18b66e97f5771a7fa295de37e",
+    # relied on: the runner keeps its answer per target set
+    "rasa.engine.graph:GraphSchema.minimal_graph_schema": "58dfb30335499fff7640e0d4ea6c0a715e23abc27e641b05636798db7bb4f9fe",
+    "rasa.core.actions.action:RemoteAction._validate_action_result": "f8cdb4be6812396167ced74161b2ccd65c5ea676ad86d7d359d8c322d9d8dc42",
+    # relied on: the check is done as jsonschema.validate does it
+    "jsonschema.validators:validate": "dc1e7e6a0aee8a4e5f3fbf9ace69e843f0ee3732fa4ee270da51f731037b2a74",
+    "rasa.utils.endpoints:EndpointConfig.request": "ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
+    # relied on: the processors whose exception rendering is changed
+    "rasa.utils.log_utils:configure_structlog": "80c9dcfa47c776b56ce43da8d03bc56f6bf7b0116d0167617f33996f17e7b6cc",
+}
+
+# The policies of engine/policies.py: overridden, or (marked) relied on.
+POLICIES: Dict[str, str] = {
+    "rasa.core.policies.rule_policy:RulePolicy._get_possible_keys": "2915fd81711e194c6d667728e00bd0e51e9c1c2791a0be14c55f0ef9938f9936",
+    "rasa.core.policies.policy:Policy._prediction_states": "ed9b82bed2f26ad7a0de61709e02339983912bece614191089c3adba60cf1452",
+    # relied on: the featurizer asks the tracker for its states, and only that
+    "rasa.core.featurizers.tracker_featurizers:TrackerFeaturizer._create_states": "2fed265eee3bfa38bef58c41b618f4bc7cb68219a91c7b2b2488603403c5e86a",
+    "rasa.shared.core.trackers:DialogueStateTracker.past_states": "5463eefb5c69d27f82cdc7eca84e23b4b82851e9a5ff575bd02447d4d987103b",
+}
+
+# The response generator of engine/nlg.py: overridden, or (marked) relied on.
+NLG: Dict[str, str] = {
+    "rasa.core.nlg.response:TemplatedNaturalLanguageGenerator._fill_response": "691ce3c781c7939a44d337d4607440ddffc2776e422799e94d0c5b0706e7e7df",
+    # relied on: the interpolation applied to every other part of a response
+    "rasa.core.nlg.interpolator:interpolate": "f797ae38ba541564a75605dea665addb471c621d2c72448f2638aaca063b64ed",
+}
