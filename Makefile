@@ -115,7 +115,7 @@ nlu-cv: $(APP) $(ENGINE) $(SPACY)
 		--folds 5 --out results/nlu-cv
 	$(VENV)/bin/python scripts/check_nlu.py results/nlu-cv --report-only
 
-# Ours (config.yml) against Rasa's default pipeline, side by side (see the README's Performance).
+# Ours (config.yml) against Rasa's default pipeline, side by side (bench/README.md).
 # QUICK=1: a smoke run of the same code; REUSE=1: reuse an identical earlier reference training.
 bench: $(APP) $(ENGINE) $(SPACY)
 	$(VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(REUSE),--reuse-reference) \

@@ -17,7 +17,7 @@ def _default_database_url() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting the product reads; each one is documented in the README."""
+    """Every setting the product reads; each one is documented in docs/settings.md."""
 
     database_url: str = field(default_factory=_default_database_url)
     rasa_url: str = "http://127.0.0.1:5005"
