@@ -64,8 +64,13 @@ run: setup train migrate
 shell: setup train migrate
 	scripts/shell.sh
 
-lint: $(APP)
+# Lint, format and types: ruff over everything; mypy over the app's code with the app's Python
+# and over engine/ with the engine's (Rasa 3.6 needs 3.10).
+lint: $(APP) $(ENGINE)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy bot actions
+	$(RASA_VENV)/bin/mypy engine --python-version 3.10
 
 format: $(APP)
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

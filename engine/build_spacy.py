@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import spacy
+from spacy.pipeline import EntityRuler
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,9 @@ def build(out_dir: Path) -> int:
     """Write the pipeline to out_dir and return the number of patterns."""
     gazetteer = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
     nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler: EntityRuler = nlp.add_pipe(  # type: ignore[assignment]
+        "entity_ruler", config={"overwrite_ents": True}
+    )
     patterns = gazetteer_patterns(nlp, gazetteer)
     ruler.add_patterns(patterns)
     nlp.meta["name"] = "gm_places"

@@ -23,7 +23,7 @@ from engine.patches import guard, pins
 
 def _kept_payloads(buttons: List[Any]) -> List[Any]:
     """The buttons with each intent payload swapped for a marker, and the payloads kept."""
-    kept = []
+    kept: List[str | None] = []
     for button in buttons:
         payload = button.get("payload") if isinstance(button, dict) else None
         if isinstance(payload, str) and payload.startswith("/"):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store import callbacks
 from bot.store.models import (
@@ -154,7 +155,7 @@ def claim(conversation_id: str, staff_user_id: int) -> str:
         .execution_options(synchronize_session=False)
     )
     with get_sessionmaker().begin() as session:
-        if session.execute(stmt).rowcount == 1:
+        if cast(CursorResult[Any], session.execute(stmt)).rowcount == 1:
             return "claimed"
         row = session.get(Conversation, conversation_id)
         if row is None:
@@ -182,7 +183,7 @@ def release(
         values.update(outcome=outcome, waiting_since=None)
     else:
         raise ValueError(f"cannot release to {to_state!r}")
-    holder = [Conversation.advisor_id.is_not(None)]
+    holder: list[ColumnElement[bool]] = [Conversation.advisor_id.is_not(None)]
     if not any_holder:
         holder = [Conversation.advisor_id == staff_user_id]
     stmt = (
@@ -192,7 +193,7 @@ def release(
         .execution_options(synchronize_session=False)
     )
     with get_sessionmaker().begin() as session:
-        if session.execute(stmt).rowcount == 1:
+        if cast(CursorResult[Any], session.execute(stmt)).rowcount == 1:
             return "done"
         row = session.get(Conversation, conversation_id)
         if row is None:

@@ -39,6 +39,8 @@ async def start_telegram(settings: Settings, rasa: RasaClient, push: PushHub) ->
         logger.info("telegram_started mode=webhook")
     else:
         await application.bot.delete_webhook()
+        if application.updater is None:
+            raise RuntimeError("long polling needs the application built with an updater")
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         logger.info("telegram_started mode=polling")
 
