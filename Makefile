@@ -87,7 +87,8 @@ test-unit: $(APP) chromium
 # the engine's Python; each compares what ours does with Rasa's own code.
 test-engine: $(MODEL)
 	@echo "==> Engine extensions give Rasa's own answers$(if $(filter off,$(ENGINE_PATCHES)), (patches off))"
-	$(RASA_VENV)/bin/python -m pytest tests/engine -q --confcutdir=tests/engine -p no:cacheprovider
+	$(RASA_VENV)/bin/python -m pytest tests/engine -q --confcutdir=tests/engine -p no:cacheprovider \
+		-W ignore::DeprecationWarning
 
 test-rasa: $(MODEL)
 	@echo "==> rasa data validate"

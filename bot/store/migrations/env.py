@@ -16,6 +16,14 @@ if config.config_file_name is not None:
 target_metadata = Base.metadata
 
 
+def ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Only the app's own tables: Rasa's tracker store keeps its `events` table in the same
+    PostgreSQL database, and autogenerate must neither drop nor report it."""
+    if type_ == "table" and reflected and compare_to is None:
+        return name in target_metadata.tables
+    return True
+
+
 def run_migrations_online() -> None:
     """Run against a live connection; batch mode lets SQLite alter tables."""
     url = config.attributes.get("database_url")
@@ -25,6 +33,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=ours,
         )
         with context.begin_transaction():
             context.run_migrations()
