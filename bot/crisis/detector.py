@@ -1,0 +1,114 @@
+"""Run the rules and the model over a message, its parts and the conversation before it.
+
+A long message is scored whole, sentence by sentence and in windows, and the most worrying
+part counts, so a crisis buried in a story about benefits is not averaged away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.crisis import normalise
+from bot.crisis.decide import ASK_CATEGORY, NONE, Assessment, crisis_mass, decide, is_distress
+from bot.crisis.model import Model
+from bot.crisis.rules import rule_category
+
+RECENT_TURNS = 3  # distress this many messages back still lowers the bar
+WINDOW, STRIDE = 12, 6  # words per window, and the step between windows
+MAX_WORDS = 600  # the detector reads this many words of a very long message
+FOLLOW_UP_WORDS = 6  # a message this short right after a crisis is read as part of it
+METHOD_WORDS = frozenset(
+    "bridge bridges viaduct roof rooftop balcony storey multistorey carpark tallest highest "
+    "height heights high drop jump "
+    "cliff train trains tracks railway line tram motorway canal river reservoir deep water "
+    "paracetamol tablets pills dose doses lethal overdose insulin methadone sleeping "
+    "garage exhaust hosepipe hose monoxide rope noose belt ligature poison bleach antifreeze "
+    "weedkiller killer razor blade blades knife gun "
+    "fall floors floor top tallest tower flats metres feet station platform crossing fast "
+    "drown drowning swim lake docks quarry cold "
+    "codamol codeine tramadol diazepam pregabalin amitriptyline sertraline antidepressants "
+    "meds strip box lethal fumes charcoal bbq engine car running cable lead beam loft hang "
+    "tie vein veins wrist wrists cut deep stanley bleed".split()
+)
+
+
+def segments(sentences: list[list[str]]) -> list[list[list[str]]]:
+    """The whole message, each sentence, and overlapping windows of long sentences."""
+    parts = [sentences]
+    if len(sentences) > 1:
+        parts.extend([s] for s in sentences)
+    for words in sentences:
+        if len(words) > WINDOW + STRIDE:
+            for start in range(0, len(words) - STRIDE, STRIDE):
+                parts.append([words[start : start + WINDOW]])
+    return parts
+
+
+def _clip(sentences: list[list[str]]) -> list[list[str]]:
+    """At most MAX_WORDS words, whole sentences first."""
+    out, total = [], 0
+    for words in sentences:
+        if total >= MAX_WORDS:
+            break
+        out.append(words[: MAX_WORDS - total])
+        total += len(out[-1])
+    return out
+
+
+def probabilities(model: Model, sentences: list[list[str]]) -> dict[str, float]:
+    """The probabilities of the most worrying part; method is the highest of any part."""
+    if not sentences:
+        return {}
+    scored = [model.probabilities(part) for part in segments(_clip(sentences))]
+    most: dict[str, float] = max(scored, key=crisis_mass)
+    worst = dict(most)
+    worst["method"] = max(p.get("method", 0.0) for p in scored)
+    return worst
+
+
+def rule_for(text: str, sentences: list[list[str]]) -> str | None:
+    """A reviewed rule's category, on the text as typed or as normalised."""
+    normalised = ". ".join(" ".join(words) for words in sentences)
+    return rule_category(text, normalised=normalised)
+
+
+def _earlier(model: Model, recent: Sequence[str]) -> str | None:
+    """Whether one of the last few messages showed a crisis or distress (or neither: None)."""
+    found = None
+    for text in list(recent)[-RECENT_TURNS:]:
+        if not isinstance(text, str) or not text.strip():
+            continue
+        sentences = normalise.sentences(text)
+        if rule_for(text, sentences) is not None:
+            return "crisis"
+        p = probabilities(model, sentences)
+        if p and crisis_mass(p) >= model.thresholds["crisis"]:
+            return "crisis"
+        if p and is_distress(p, model.thresholds):
+            found = "distress"
+    return found
+
+
+def assess_with(
+    model: Model,
+    text: str | None,
+    *,
+    recent: Sequence[str] = (),
+    asking: str | None = None,
+) -> Assessment:
+    """The detector's decision on one message with a given model (the trainer passes its own)."""
+    if not text or not text.strip():
+        return NONE
+    sentences = normalise.sentences(text)
+    rule = rule_for(text, sentences)
+    if rule is not None or asking:
+        return decide({}, model.thresholds, rule, distressed=False)
+    earlier = _earlier(model, recent) if recent else None
+    cue = any(word in METHOD_WORDS for words in sentences for word in words)
+    p = probabilities(model, sentences)
+    found = decide(p, model.thresholds, None, distressed=earlier is not None, method_cue=cue)
+    words = sum(len(s) for s in sentences)
+    if found.decision == "none" and earlier == "crisis" and 0 < words <= FOLLOW_UP_WORDS:
+        # "tonight", "i mean it", "pills": a short follow-up to a crisis is asked about
+        return Assessment("ask", ASK_CATEGORY, round(crisis_mass(p), 4), "context")
+    return found

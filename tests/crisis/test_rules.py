@@ -1,0 +1,237 @@
+"""Each reviewed crisis rule catches its phrasing and leaves its figure of speech alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.crisis.normalise import sentences
+from bot.crisis.rules import Rule, light, load_patterns, matching_rule, rule_category
+
+# rule id -> (messages it must catch, figures of speech or benign uses it must not)
+EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
+    "kill-myself": (
+        ["i want to kill myself", "gonna top meself tonight", "thinking of doing myself in"],
+        ["i nearly killed myself laughing", "do myself a favour and ring them", "top myself up"],
+    ),
+    "suicide-word": (
+        ["i feel suicidal", "sucidal thoughts again", "been thinking about suicide"],
+        ["i went to a suicide prevention talk", "i'm not suicidal, just skint"],
+    ),
+    "kms": (["i wanna kms", "thinking of unaliving myself"], ["kms lol this queue"]),
+    "end-my-life": (
+        ["i'm going to end my life", "thinking of taking me own life"],
+        ["i tried to end my life years ago but i'm in a better place now"],
+    ),
+    "want-to-die": (
+        ["i just want to die", "honestly i wanna die", "i deserve to die"],
+        ["i want to die of embarrassment", "i'm dying for a brew"],
+    ),
+    "wish-dead": (
+        ["i wish i was dead", "they'd be better off without me", "i'd be better off dead"],
+        ["i wish i was here when you rang", "the team is better off without me on nights lol"],
+    ),
+    "dont-want-to-live": (
+        ["i dont want to live anymore", "i don't want to be alive", "i dont wanna exist"],
+        ["i dont want to live in bolton", "i don't want to wake up early for my appointment"],
+    ),
+    "no-point-living": (
+        ["whats the point in living", "no point going on"],
+        ["no point going to the jobcentre today"],
+    ),
+    "not-worth-living": (
+        ["life is not worth living", "life's not worth it"],
+        ["the flat's not worth it for the rent they want"],
+    ),
+    "goodbye-note": (
+        ["i've written a suicide note", "left a goodbye letter on the table"],
+        ["i watched a film about a suicide note years ago"],
+    ),
+    "noose": (["i've tied a noose", "rope round my neck"], ["is the hostel ligature free"]),
+    "jump-from-height": (
+        ["i'm going to jump off the bridge", "thinking about stepping in front of a train"],
+        ["i'll jump on the tram to town", "step on the bus at piccadilly"],
+    ),
+    "never-wake-up": (
+        ["i hope i dont wake up", "i want to go to sleep and never wake up"],
+        ["i hope i dont wake up early tomorrow"],
+    ),
+    "end-it-all": (
+        ["im going to end it all", "gonna end it tonight"],
+        ["i want to end everything with my ex"],
+    ),
+    "saving-tablets": (
+        ["i've been saving up my tablets", "stockpiling my meds"],
+        ["saving my tablets for my holiday"],
+    ),
+    "voices-tell-me": (["the voices keep telling me to kill"], ["my head keeps telling me to eat"]),
+    "wont-need-it": (
+        ["i gave my phone to my brother cos i wont need it"],
+        ["i gave my old phone to my brother cos i wont need it now ive got a new one"],
+    ),
+    "not-their-fault": (
+        ["wrote letters to my girls so they know it wasnt their fault"],
+        ["the letter from the council said it wasnt my fault"],
+    ),
+    "garage-engine": (
+        ["sat in the garage with the engine running", "got a hosepipe to the exhaust"],
+        ["my car is in the garage for its mot"],
+    ),
+    "self-harm-word": (
+        ["i've been self harming again", "selfharm is all that helps"],
+        ["i used to self harm as a teenager", "my daughter self harms, how do i help her"],
+    ),
+    "cut-myself": (
+        ["i cut myself last night", "been burning meself"],
+        ["i cut myself shaving", "i burnt myself on the oven"],
+    ),
+    "cut-body": (["i cut my arms again", "been slashing my wrists"], ["i cut my legs shaving"]),
+    "urge-to-cut": (["the urge to cut is really bad"], ["i get the urge to eat at night"]),
+    "took-too-many": (
+        ["ive taken 30 paracetamol", "swallowed all my mirtazapine an hour ago"],
+        ["i took 2 paracetamol for my headache", "i take 12 tablets a day"],
+    ),
+    "overdosed": (["i think i've overdosed", "i've taken an overdose"], ["i overdosed years ago"]),
+    "too-much-drugs": (["i've had way too much gear"], ["i've taken too many days off work"]),
+    "not-breathing": (
+        ["my mate isn't breathing", "he's not breathing please help"],
+        ["my mate is doing breathing exercises for his anxiety"],
+    ),
+    "wont-wake": (
+        ["my mate took pills and won't wake up", "i cant wake him up"],
+        ["my son won't wake up for school, lazy"],
+    ),
+    "gone-blue": (["his lips have gone blue"], ["my hair's gone blue lol"]),
+    "other-overdosed": (
+        ["my friend has overdosed", "my brother took loads of tablets"],
+        ["my brother overdosed years ago and he's doing well now"],
+    ),
+    "other-cut-bleeding": (
+        ["my daughter's cut her arm badly and it's pouring with blood"],
+        ["my son cut his arm at work and it's bleeding, can he get sick pay"],
+    ),
+    "weapon": (
+        ["someone's got a knife and is waiting outside", "he's got a machete at my door"],
+        ["i need a kitchen knife set for my new flat"],
+    ),
+    "pulled-knife": (["he pulled a knife on me"], ["i pulled a knife out of the drawer to cook"]),
+    "stabbed": (["i've just been stabbed", "i got glassed"], ["i was stabbed years ago"]),
+    "threat-to-kill-me": (
+        ["they're coming to kill me", "some lads said they'll stab me"],
+        ["my mam is going to kill me when she sees my tattoo", "they're gonna kill me lol"],
+    ),
+    "at-my-door": (
+        ["there's people outside my door saying they'll kill me"],
+        ["the bailiffs are outside my door and i'm scared"],
+    ),
+    "door-kicked-in": (["they're trying to kick my door in"], ["the police kicked my door in"]),
+    "in-danger": (["i'm in danger", "my kids are in danger"], ["i'm in danger of losing my flat"]),
+    "not-safe": (
+        ["i'm not safe", "i don't feel safe at home"],
+        ["i'm not safe to drive on my meds", "i don't feel safe telling my PO"],
+    ),
+    "want-me-dead": (["they want me dead"], ["lol they want me dead for eating the last biscuit"]),
+    "arson": (["someone put petrol through my letterbox"], ["my flat was set on fire in 2019"]),
+    "partner-hits-me": (
+        ["my partner hits me", "he punched me last night", "the missus batters me"],
+        ["my brother beat me at fifa", "my mate hit me up about a job", "it hurts me that he left"],
+    ),
+    "broke-my-bones": (["he broke my nose"], ["my ex broke my phone years ago"]),
+    "scared-of-partner": (
+        ["i'm scared of my partner", "terrified of him"],
+        ["i'm scared of him finding out i relapsed", "i'm scared of losing her"],
+    ),
+    "scared-to-go-home": (
+        ["i'm scared to go home", "i daren't go home"],
+        ["i'm scared of home visits"],
+    ),
+    "domestic-abuse": (
+        ["i'm being abused", "my partner is abusive", "domestic violence"],
+        ["i'm doing a domestic abuse course for my probation", "my conviction was domestic abuse"],
+    ),
+    "kill-me-if-i-leave": (["he'll kill me if i leave"], ["they'll sanction me if i leave my job"]),
+    "if-i-leave-threat": (
+        ["he said if i leave he will make sure i lose the kids"],
+        ["my ex said if i leave the hostel i'll lose my place"],
+    ),
+    "strangled-me": (
+        ["he strangled me", "grabbed me by the throat"],
+        ["that film was choking me up"],
+    ),
+    "raped": (
+        ["he raped me", "she forced me to have sex"],
+        ["i was raped years ago and get help now"],
+    ),
+    "locks-me-in": (["he locks me in the flat"], ["the hostel locks the doors at 11"]),
+    "controls-me": (
+        ["he takes all my money", "she won't let me see my friends", "he checks my phone"],
+        ["my mam keeps my bank card for safe keeping", "he won't let me see the kids"],
+    ),
+    "stalking": (["my ex is stalking me", "my ex keeps turning up"], ["i was stalked years ago"]),
+}
+
+
+def forms(text: str) -> tuple[str, str]:
+    """The message as typed and as normalised: the two texts a rule is tried on."""
+    return light(text), ". ".join(" ".join(words) for words in sentences(text))
+
+
+def rules_by_id() -> dict[str, Rule]:
+    """Every loaded rule by id."""
+    return {rule.id: rule for rule in load_patterns()}
+
+
+def test_every_rule_has_examples_and_every_example_names_a_rule() -> None:
+    assert sorted(rules_by_id()) == sorted(EXAMPLES)
+    assert all(caught and spared for caught, spared in EXAMPLES.values())
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"), [(i, t) for i, (caught, _) in EXAMPLES.items() for t in caught]
+)
+def test_rule_catches_its_phrasing(rule_id: str, text: str) -> None:
+    assert rules_by_id()[rule_id].fires(forms(text))
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"), [(i, t) for i, (_, spared) in EXAMPLES.items() for t in spared]
+)
+def test_rule_leaves_its_figure_of_speech_alone(rule_id: str, text: str) -> None:
+    assert not rules_by_id()[rule_id].fires(forms(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this form is killing me",
+        "i could kill for a brew",
+        "my ex won't let me see the kids",
+        "my mate wants me out by the weekend",
+        "the bailiffs are banging on the door",
+        "Hope",
+        "",
+    ],
+)
+def test_no_rule_fires_on_everyday_messages(text: str) -> None:
+    assert matching_rule(text, forms(text)[1]) is None
+
+
+def test_abuse_wins_over_danger_when_both_match() -> None:
+    assert (
+        rule_category("he said he'll kill me if i leave, he's got a knife at the door") == "abuse"
+    )
+
+
+def test_third_party_wins_over_overdose() -> None:
+    assert rule_category("my mate took loads of pills and won't wake up") == "third_party"
+
+
+def test_a_rule_with_an_unknown_category_fails_at_load(tmp_path: Path) -> None:
+    broken = tmp_path / "patterns.yml"
+    broken.write_text(
+        "version: 2\npriority: [suicide]\nrules:\n  - {id: x, category: nonsense, pattern: 'x'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError):
+        load_patterns(str(broken))

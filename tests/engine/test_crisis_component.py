@@ -1,0 +1,138 @@
+"""The engine's crisis component gives each message the intent the shared detector decides.
+
+Runs with the engine's Python 3.10 (`make test-engine`), so it also shows the detector reads
+its model there to the very numbers the gateway's Python gets.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.crisis import normalise
+from bot.crisis.model import MODEL_FILE, load, read
+from engine.crisis_rules import CRISIS_INTENTS, CrisisRuleClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+HELDOUT = Path(os.environ.get("CRISIS_HELDOUT") or ROOT / "tests" / "crisis" / "heldout_crisis.yml")
+DISTRESS = ["i cant see any way out of this", "everyone would be better off if i wasnt here"]
+
+
+@pytest.fixture(scope="module")
+def component() -> CrisisRuleClassifier:
+    """The component as config.yml names it."""
+    return CrisisRuleClassifier({"patterns_file": "content/crisis_patterns.yml"})
+
+
+def parse(
+    component: CrisisRuleClassifier,
+    text: str,
+    predicted: str = "uc_claim",
+    metadata: dict[str, Any] | None = None,
+) -> Message:
+    """A message as the intent classifier leaves it, run through the crisis component."""
+    message = Message({TEXT: text, METADATA: metadata or {}})
+    others = [n for n in ("uc_claim", "food", "greet") if n != predicted]
+    ranking = [{"name": predicted, "confidence": 0.6}] + [
+        {"name": name, "confidence": 0.2} for name in others
+    ]
+    message.set(INTENT, dict(ranking[0]))
+    message.set(INTENT_RANKING_KEY, ranking)
+    return component.process([message])[0]
+
+
+def intent(message: Message) -> str:
+    """The intent the component left on top."""
+    return message.get(INTENT)["name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i want to kill myself", "crisis"),
+        ("necked a whole box of co codamol about an hour ago", "crisis"),
+        ("my partner hits me", "crisis_abuse"),
+        ("my mate took loads of pills and won't wake up", "crisis_other"),
+        ("i cant do this anymore", "crisis_check"),
+        ("how do i claim universal credit", "uc_claim"),
+        ("this form is killing me", "uc_claim"),
+    ],
+)
+def test_intent_follows_the_detector(
+    component: CrisisRuleClassifier, text: str, expected: str
+) -> None:
+    parsed = parse(component, text)
+    assert intent(parsed) == expected
+    assert parsed.get(INTENT_RANKING_KEY)[0]["name"] == expected
+
+
+def test_a_crisis_guess_the_detector_does_not_share_is_replaced(
+    component: CrisisRuleClassifier,
+) -> None:
+    parsed = parse(component, "i could murder a brew", predicted="crisis")
+    assert intent(parsed) == "uc_claim"
+    assert all(r["name"] not in CRISIS_INTENTS for r in parsed.get(INTENT_RANKING_KEY))
+
+
+def test_a_form_answer_is_not_a_crisis_but_a_rule_phrase_still_is(
+    component: CrisisRuleClassifier,
+) -> None:
+    asking = {"crisis_asking": "name"}
+    assert intent(parse(component, "Hope", "greet", asking)) == "greet"
+    text = "nobody would give a toss if i was gone tomorrow"
+    assert intent(parse(component, text)) == "crisis"
+    assert intent(parse(component, text, metadata=asking)) == "uc_claim"
+    assert intent(parse(component, "i want to kill myself", metadata=asking)) == "crisis"
+
+
+def test_earlier_messages_from_the_gateway_are_read(component: CrisisRuleClassifier) -> None:
+    bridge = "how high is the bridge in stockport"
+    assert intent(parse(component, bridge)) == "uc_claim"
+    assert intent(parse(component, bridge, metadata={"crisis_recent": DISTRESS})) == "crisis"
+
+
+def test_odd_metadata_is_ignored(component: CrisisRuleClassifier) -> None:
+    odd = {"crisis_recent": "not a list", "crisis_asking": 7}
+    assert intent(parse(component, "i want to kill myself", metadata=odd)) == "crisis"
+    assert intent(parse(component, "how do i claim uc", metadata=odd)) == "uc_claim"
+
+
+def test_this_python_reads_the_model_to_the_numbers_it_was_trained_with() -> None:
+    model = load()
+    for text, expected in read(MODEL_FILE)["check"].items():
+        got = model.probabilities(normalise.sentences(text))
+        assert all(math.isclose(got[k], v, rel_tol=0, abs_tol=1e-12) for k, v in expected.items())
+
+
+def test_heldout_crisis_set_through_the_engine(component: CrisisRuleClassifier) -> None:
+    """The same gate (tests/crisis/gate.yml) as the gateway's check, on the engine's side."""
+    doc = yaml.safe_load(HELDOUT.read_text(encoding="utf-8")) or {}
+    gate = yaml.safe_load((HELDOUT.parent / "gate.yml").read_text(encoding="utf-8"))
+    missed = 0
+    for item in doc.get("positives") or []:
+        meta = {"crisis_recent": item.get("context") or []}
+        missed += intent(parse(component, item["text"], metadata=meta)) not in CRISIS_INTENTS
+    negatives = doc.get("negatives") or []
+    alarms = 0
+    for item in negatives:
+        meta = {"crisis_recent": item.get("context") or [], "crisis_asking": item.get("asking")}
+        found = intent(parse(component, item["text"], metadata=meta))
+        alarms += found in CRISIS_INTENTS and found != "crisis_check"
+    positives = len(doc.get("positives") or [])
+    recall = 1 - missed / positives
+    assert recall >= gate["min_recall"], f"{missed} of {positives} crises left unanswered"
+    assert alarms <= gate["max_false_alarms"] * len(negatives), f"{alarms} false alarms"
+
+
+def test_no_message_text_is_logged(component: CrisisRuleClassifier, caplog) -> None:
+    caplog.set_level("DEBUG")
+    parse(component, "i want to kill myself tonight")
+    assert not re.search("kill myself", caplog.text)
