@@ -9,12 +9,41 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import TOPIC_BUTTONS, handover_message, latest_intent, log_contact
+from actions.answers import RESPONSES, TOPIC_INTENTS
+from actions.common import (
+    TOPIC_BUTTONS,
+    channel_of,
+    handover_message,
+    latest_intent,
+    log_contact,
+)
+from actions.intents import CRISIS_INTENTS
 from actions.referral import clear_referral_slots
+from bot.vocabulary import Channel, Outcome
 
 logger = logging.getLogger(__name__)
 
 FALLBACKS_BEFORE_OFFER = 2
+
+
+# The reviewed reply for each crisis intent; abuse is fitted to the channel (the web chat has a
+# Quick exit button, Telegram does not). The gateway picks the same ones (bot/gateway/texts.py).
+CRISIS_RESPONSES = {
+    "crisis_abuse": "utter_crisis_abuse",
+    "crisis_other": "utter_crisis_other",
+}
+ABUSE_BY_CHANNEL = {Channel.TELEGRAM: "utter_crisis_abuse_telegram"}
+CRISIS_TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"}
+# Questions the assistant answers from the domain that are not worth answering after a "no".
+NOT_A_TOPIC = frozenset({"service_hours"})
+MIN_TOPIC_CONFIDENCE = 0.3  # the FallbackClassifier's threshold in config.yml
+
+
+def crisis_response(intent: str | None, channel: str) -> str:
+    """The response for a crisis intent on a channel; 'for yourself' unless told otherwise."""
+    if intent == "crisis_abuse":
+        return ABUSE_BY_CHANNEL.get(channel, CRISIS_RESPONSES[intent])
+    return CRISIS_RESPONSES.get(intent or "", "utter_crisis")
 
 
 class ActionCrisis(Action):
@@ -26,13 +55,62 @@ class ActionCrisis(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        abuse = latest_intent(tracker) == "crisis_abuse"
-        dispatcher.utter_message(response="utter_crisis_abuse" if abuse else "utter_crisis")
+        # A "yes" or "not sure" to the crisis question arrives as affirm / crisis: for yourself.
+        intent = latest_intent(tracker)
+        dispatcher.utter_message(response=crisis_response(intent, channel_of(tracker)))
         dispatcher.utter_message(json_message=handover_message("crisis", urgent=True))
         logger.info("crisis_handover conversation=%s", tracker.sender_id)
-        log_contact(tracker, "crisis", topics=["domestic_abuse" if abuse else "crisis"])
+        log_contact(tracker, Outcome.CRISIS, topics=[CRISIS_TOPICS.get(intent or "", "crisis")])
         # Any form stops here: nothing half-collected is kept.
         return [ActiveLoop(None), *clear_referral_slots()]
+
+
+class ActionCrisisCheckNo(Action):
+    """'No' to "are you thinking about ending your life?": thank them and go back to the topic
+    (the form carries on by rule; otherwise answer what the asked-about message was about)."""
+
+    def name(self) -> str:
+        return "action_crisis_check_no"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_crisis_check_no")
+        logger.info("crisis_check_no conversation=%s", tracker.sender_id)
+        if tracker.active_loop.get("name"):
+            return []
+        topic = topic_before_check(tracker.events)
+        if topic is None:
+            dispatcher.utter_message(response="utter_affirm", buttons=TOPIC_BUTTONS)
+            return []
+        dispatcher.utter_message(response=f"utter_{topic}")
+        log_contact(tracker, Outcome.ANSWERED, topics=[topic])
+        return []
+
+
+def topic_before_check(events: list[dict[str, Any]]) -> str | None:
+    """The welfare topic of the message that made the assistant ask, if the classifier saw one
+    (the crisis detector put its own intent first; the classifier's ranking is kept after it)."""
+    for event in reversed(events):
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") != "crisis_check":
+            continue
+        for ranked in parse.get("intent_ranking") or []:
+            name = ranked.get("name")
+            if name in CRISIS_INTENTS or name == "nlu_fallback":
+                continue
+            if (
+                name in TOPIC_INTENTS
+                and name not in NOT_A_TOPIC
+                and f"utter_{name}" in RESPONSES
+                and (ranked.get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
+            ):
+                return name
+            return None
+        return None
+    return None
 
 
 class ActionHandover(Action):
@@ -48,7 +126,7 @@ class ActionHandover(Action):
         dispatcher.utter_message(response="utter_handover")
         dispatcher.utter_message(json_message=handover_message(reason, urgent=False))
         logger.info("handover conversation=%s reason=%s", tracker.sender_id, reason)
-        log_contact(tracker, "handover", topics=[reason])
+        log_contact(tracker, Outcome.HANDOVER, topics=[reason])
         # Any form stops here: nothing half-collected is kept.
         return [ActiveLoop(None), *clear_referral_slots()]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from bot import crisis
 from bot.console.api import public_router as staff_login_router
 from bot.console.api import router as staff_router
 from bot.console.pages import pages_router
@@ -36,6 +38,9 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = get_settings()
+        # The crisis detector's spelling data and model load now, off the event loop, so
+        # the first person to write does not wait for them.
+        await asyncio.to_thread(crisis.warm)
         app.state.rasa = rasa or RasaClient(settings.rasa_url)
         app.state.limiter = RateLimiter()
         app.state.telegram = None

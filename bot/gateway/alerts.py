@@ -10,11 +10,12 @@ import asyncio
 import logging
 
 from bot.gateway.push import QUEUE_TOPIC, PushHub, hub
+from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 
 ADVISORS = "advisors"  # the deliverer the Telegram channel registers for the advisors' chat
-CHANNEL_NAMES = {"telegram": "Telegram", "webchat": "web chat"}
+CHANNEL_NAMES = {Channel.TELEGRAM: "Telegram", Channel.WEBCHAT: "web chat"}
 _pending: set[asyncio.Task[bool]] = set()
 
 
@@ -35,10 +36,19 @@ def announce_waiting(
         QUEUE_TOPIC,
         {"event": "waiting", "conversation_id": conversation_id, "urgent": urgent},
     )
-    if not urgent:
-        return
+    if urgent:
+        alert_advisors(conversation_id, reason, channel, push)
+
+
+def alert_advisors(
+    conversation_id: str | None, reason: str, channel: str, push: PushHub = hub
+) -> None:
+    """The urgent alert alone: also sent when the database is down and no conversation could
+    be queued (then the id is unknown)."""
     event = {"text": alert_text(reason, channel), "buttons": []}
-    task = asyncio.get_running_loop().create_task(push.deliver(ADVISORS, conversation_id, event))
+    task = asyncio.get_running_loop().create_task(
+        push.deliver(ADVISORS, conversation_id or "unknown", event)
+    )
     _pending.add(task)
     task.add_done_callback(_pending.discard)
     logger.info("urgent_alert conversation=%s reason=%s", conversation_id, reason)

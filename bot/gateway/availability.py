@@ -11,18 +11,20 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.content import get_content
 from bot.gateway import texts
 from bot.settings import get_settings
 from bot.store import staff as staff_store
 from bot.store.staff import SESSION_IDLE
+from bot.vocabulary import ANSWERING_ROLES
 
 logger = logging.getLogger(__name__)
 
 UK = ZoneInfo("Europe/London")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ANSWERING_ROLES = ("advisor", "admin")
 
 Hours = dict[int, list[tuple[time, time]]]
 
@@ -107,3 +109,22 @@ def availability_notice(now: datetime | None = None) -> str | None:
     published = get_content().opening_hours
     extra = "\n\n" + texts.OPENING_HOURS.format(hours=published) if published else ""
     return texts.NOBODY_SIGNED_IN + extra
+
+
+def crisis_notice(now: datetime | None = None) -> str:
+    """The line after a crisis reply: whether someone can read it soon, and to call now rather
+    than wait. Never fails: with the database down it says it cannot tell."""
+    now = now or datetime.now(UK)
+    try:
+        online = staff_store.signed_in_count(ANSWERING_ROLES, SESSION_IDLE) > 0
+    except SQLAlchemyError as error:
+        logger.error("crisis_notice_unknown error=%s", type(error).__name__)
+        return texts.CRISIS_NOT_KNOWN
+    hours = _configured_hours()
+    if hours is not None and not is_open(hours, now):
+        opening = next_opening(hours, now)
+        if opening is not None:
+            return texts.crisis_closed_until(describe(opening, now))
+    if online:
+        return texts.CRISIS_ADVISOR_SOON
+    return texts.CRISIS_NOBODY_IN_HOURS if hours is not None else texts.CRISIS_NOBODY_SIGNED_IN

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from bot.gateway.push import PushHub, conversation_topic, hub
 from bot.store import conversations as store
 from bot.store.conversations import StoredMessage
+from bot.vocabulary import Channel, Sender
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def publish_message(
 async def send_to_person(
     conversation_id: str,
     text: str,
-    sender: str = "advisor",
+    sender: str = Sender.ADVISOR,
     buttons: list[dict[str, str]] | None = None,
     push: PushHub = hub,
 ) -> StoredMessage | None:
@@ -46,7 +47,7 @@ async def send_to_person(
         return None
     message = store.add_message(conversation_id, "out", sender, text, buttons or [])
     publish_message(conversation_id, message, later=True, push=push)
-    if channel != "webchat":
+    if channel != Channel.WEBCHAT:
         delivered = await push.deliver(channel, conversation_id, message_event(message, True))
         if not delivered:
             logger.warning("not_delivered channel=%s conversation=%s", channel, conversation_id)

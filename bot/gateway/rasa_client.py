@@ -20,12 +20,24 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self.client = client or httpx.AsyncClient(timeout=ENGINE_TIMEOUT_S)
 
-    async def send(self, conversation_id: str, text: str, channel: str) -> list[dict[str, Any]]:
-        """The engine's replies; EngineUnavailable when there are none to give."""
+    async def send(
+        self,
+        conversation_id: str,
+        text: str,
+        channel: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The engine's replies; EngineUnavailable when there are none to give. `metadata` adds
+        to the channel what the engine's crisis check reads (the last question, earlier
+        messages): it holds the person's words, so it is never logged."""
         try:
             response = await self.client.post(
                 f"{self.base_url}/webhooks/rest/webhook",
-                json={"sender": conversation_id, "message": text, "metadata": {"channel": channel}},
+                json={
+                    "sender": conversation_id,
+                    "message": text,
+                    "metadata": {"channel": channel, **(metadata or {})},
+                },
                 timeout=ENGINE_TIMEOUT_S,
             )
             response.raise_for_status()

@@ -1,33 +1,43 @@
 """The one routing function every channel calls with a person's message.
 
-It stores the message, checks for crisis first, sends it to the assistant or keeps it for the
-advisor who holds the conversation, stores the replies and returns them to the channel.
+The crisis step comes first (bot/gateway/crisis.py), then the message is stored, sent to the
+assistant or kept for the advisor who holds the conversation, and the replies are stored and
+returned to the channel. A crisis is answered whatever else fails or says no.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bot.crisis import crisis_category, crisis_intent
-from bot.gateway import callback, texts
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.gateway import callback, crisis, texts
 from bot.gateway.alerts import announce_waiting
-from bot.gateway.availability import availability_notice
+from bot.gateway.availability import availability_notice, crisis_notice
+from bot.gateway.crisis import CrisisCheck
 from bot.gateway.outbound import publish_message
 from bot.gateway.rasa_client import EngineUnavailable, RasaClient
+from bot.gateway.reply import Reply
 from bot.store import conversations as store
+from bot.vocabulary import WITH_ADVISORS, ConversationState, Sender
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["Reply", "engine_text", "handle_person_message"]
 
-@dataclass(frozen=True)
-class Reply:
-    """A message for the person, with quick-reply buttons."""
 
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
+@dataclass
+class _Turn:
+    """One message on its way through: who, where, what the crisis step found, and whether the
+    advisors were already alerted for it (once is enough)."""
+
+    conversation_id: str
+    channel: str
+    check: CrisisCheck
+    escalated: bool = False
 
 
 def engine_text(text: str) -> str:
@@ -63,7 +73,9 @@ def _availability(conversation_id: str) -> list[Reply]:
 
 def _send_out(conversation_id: str, replies: list[Reply]) -> list[Reply]:
     for reply in replies:
-        message = store.add_message(conversation_id, "out", "assistant", reply.text, reply.buttons)
+        message = store.add_message(
+            conversation_id, "out", Sender.ASSISTANT, reply.text, reply.buttons
+        )
         publish_message(conversation_id, message)
     return replies
 
@@ -74,62 +86,113 @@ async def handle_person_message(
     channel: str,
     text: str | None = None,
     payload: str | None = None,
+    *,
+    check: CrisisCheck | None = None,
+    limited: bool = False,
 ) -> list[Reply]:
-    """Route one message from a person and return what to show them."""
-    if payload is not None:
-        button = payload.strip()
-        if button not in store.offered_payloads(conversation_id):
-            return [Reply(texts.UNKNOWN_BUTTON)]
-        shown, to_engine = button, button
-    else:
-        shown = (text or "").strip()
-        if not shown:
-            return [Reply(texts.EMPTY)]
-        if len(shown) > texts.MAX_MESSAGE_CHARS:
-            return [Reply(texts.TOO_LONG)]
-        to_engine = engine_text(shown) or shown.replace("/", " ")
+    """Route one message from a person and return what to show them.
+
+    `check` is the crisis step's finding when the channel ran it already (before its rate
+    limit); `limited` says the sender is over that limit, so only a crisis goes through.
+    """
+    button = payload.strip() if payload is not None else None
+    shown = button if button is not None else (text or "").strip()
+    if button is None and not shown:
+        return [Reply(texts.EMPTY)]
+    if check is None:
+        check = crisis.check(
+            conversation_id, text=None if button is not None else shown, payload=button
+        )
+    turn = _Turn(conversation_id, channel, check)
+    try:
+        return await _route(rasa, turn, shown, button is not None, limited)
+    except SQLAlchemyError as error:
+        if not check.flagged:
+            raise
+        logger.error(
+            "store_failed_in_crisis conversation=%s error=%s", conversation_id, type(error).__name__
+        )
+        return _answer_flagged(turn, state=None)
+
+
+async def _route(
+    rasa: RasaClient, turn: _Turn, shown: str, is_button: bool, limited: bool
+) -> list[Reply]:
+    conversation_id, channel, check = turn.conversation_id, turn.channel, turn.check
+    if is_button and shown not in store.offered_payloads(conversation_id):
+        return [Reply(texts.UNKNOWN_BUTTON)]
+    too_long = not is_button and len(shown) > texts.MAX_MESSAGE_CHARS
+    if (too_long or limited) and not check.flagged:
+        return [Reply(texts.TOO_LONG if too_long else texts.SLOW_DOWN)]
 
     publish_message(conversation_id, store.add_message(conversation_id, "in", "person", shown))
     state = store.get_state(conversation_id)
-    crisis = crisis_intent(crisis_category(shown)) if payload is None else None
-
-    if state == "closed":
+    if state == ConversationState.CLOSED:
         # A person who writes again after an advisor closed the conversation starts afresh
         # with the assistant, in the same record.
-        store.set_state(conversation_id, "assistant")
-    if not crisis:
-        steps = callback.handle(conversation_id, channel, shown, button=payload is not None)
+        store.set_state(conversation_id, ConversationState.ASSISTANT)
+        state = ConversationState.ASSISTANT
+    if not check.flagged:
+        steps = callback.handle(conversation_id, channel, shown, button=is_button)
         if steps is not None:
             return _send_out(conversation_id, [Reply(words, buttons) for words, buttons in steps])
-    if state in ("waiting", "advisor"):
+    if state in WITH_ADVISORS:
         # An advisor holds (or will hold) this conversation: nothing goes to the assistant.
-        if crisis:
-            store.set_state(conversation_id, state, reason="crisis", urgent=True)
+        if check.crisis or (check.flagged and state == ConversationState.WAITING):
             logger.info("crisis_while_waiting conversation=%s", conversation_id)
-            announce_waiting(conversation_id, "crisis", True, channel)
-            return _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
-        if state == "waiting":
+            return _send_out(conversation_id, _answer_flagged(turn, state))
+        if state == ConversationState.WAITING:
             return _send_out(conversation_id, [Reply(texts.WAITING)])
         return []
+    if too_long or limited:
+        # Too long, or too many too fast, for the assistant: the gateway answers the crisis.
+        return _send_out(conversation_id, _answer_flagged(turn, state))
 
+    to_engine = shown if is_button else engine_text(shown) or shown.replace("/", " ")
     try:
-        raw = await rasa.send(conversation_id, to_engine, channel)
+        raw = await rasa.send(
+            conversation_id, check.engine_text(to_engine), channel, check.metadata()
+        )
     except EngineUnavailable as error:
         logger.warning("engine_unavailable conversation=%s error=%s", conversation_id, error)
-        if crisis:
-            store.set_state(conversation_id, "waiting", reason="crisis", urgent=True)
-            announce_waiting(conversation_id, "crisis", True, channel)
-            return _send_out(conversation_id, [Reply(texts.crisis_texts()[crisis])])
+        if check.flagged:
+            return _send_out(conversation_id, _answer_flagged(turn, state))
         # Queued for an advisor; the assistant still takes the next message once it is back.
         store.flag_for_advisor(conversation_id, "outage")
         announce_waiting(conversation_id, "outage", False, channel)
         return _send_out(conversation_id, [Reply(texts.OUTAGE), *_availability(conversation_id)])
 
     replies, handover = _parse(raw)
+    crisis_handover = bool(handover) and str(handover.get("reason")) == "crisis"
     if handover:
         reason, urgent = str(handover.get("reason")), bool(handover.get("urgent"))
-        store.set_state(conversation_id, "waiting", reason=reason, urgent=urgent)
+        store.set_state(conversation_id, ConversationState.WAITING, reason=reason, urgent=urgent)
         logger.info("handover conversation=%s reason=%s", conversation_id, reason)
         announce_waiting(conversation_id, reason, urgent, channel)
-        replies.extend(_availability(conversation_id))
+        turn.escalated = turn.escalated or (crisis_handover and urgent)
+        # After a crisis reply: call now, and honestly when someone can reply; never "wait".
+        replies.extend(
+            [Reply(crisis_notice())] if crisis_handover else _availability(conversation_id)
+        )
+    if check.crisis and not crisis_handover:
+        # The assistant did not answer the crisis the gateway found: never leave it unanswered.
+        logger.warning("crisis_not_answered_by_engine conversation=%s", conversation_id)
+        replies.extend(_answer_flagged(turn, state))
     return _send_out(conversation_id, replies)
+
+
+def _answer_flagged(turn: _Turn, state: str | None) -> list[Reply]:
+    """The gateway's own answer to a flagged message: the crisis question, or the crisis reply
+    with the urgent handover (once per message; the outcome is logged unless an advisor
+    already holds the conversation)."""
+    check = turn.check
+    if check.crisis and not turn.escalated:
+        crisis.escalate(
+            turn.conversation_id,
+            turn.channel,
+            check,
+            state,
+            log_outcome=state not in WITH_ADVISORS,
+        )
+        turn.escalated = True
+    return crisis.replies(check, turn.channel)

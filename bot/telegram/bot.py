@@ -9,6 +9,7 @@ import asyncio
 import logging
 from contextvars import ContextVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import (
@@ -22,14 +23,16 @@ from telegram.ext import (
     filters,
 )
 
+from bot.gateway import crisis
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.router import Reply, handle_person_message
 from bot.store import telegram as store
 from bot.telegram import texts
+from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
 MAX_CALLBACK_BYTES = 64
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE & PRIVATE
@@ -101,25 +104,62 @@ async def _route(
     text: str | None = None,
     payload: str | None = None,
 ) -> None:
-    """Claim the update, route it, reply. If routing fails (before anything is answered), the
-    claim is given back so Telegram's redelivery or the webhook's retry is handled, not dropped;
-    a reply that fails to send stays in the transcript and is not routed twice."""
+    """Check for crisis, claim the update, route it, reply. If routing fails (before anything
+    is answered), the claim is given back so Telegram's redelivery or the webhook's retry is
+    handled, not dropped; a reply that fails to send stays in the transcript and is not routed
+    twice. With the database down, a person in crisis still gets the numbers."""
     chat = update.effective_chat
-    if chat is None or not _claim(update):
+    if chat is None:
+        return
+    if event == "telegram_start":
+        await _welcome(update, chat.id)
+        return
+    store_error: SQLAlchemyError | None = None
+    try:
+        # Opens the conversation on a chat's first message; otherwise only a read.
+        conversation_id = store.conversation_for_chat(chat.id)
+    except SQLAlchemyError as error:
+        conversation_id, store_error = "", error
+    # The crisis step before any write of this message (its context is read when it can be).
+    check = crisis.check(conversation_id or None, text=text, payload=payload)
+    if store_error is None:
+        try:
+            if not _claim(update):
+                return
+        except SQLAlchemyError as error:
+            store_error = error
+    if store_error is not None:
+        if not check.flagged:
+            raise store_error
+        logger.error(
+            "telegram_store_failed conversation=%s error=%s",
+            conversation_id or None,
+            type(store_error).__name__,
+        )
+        found = crisis.answer_without_store(conversation_id or None, CHANNEL, check)
+        await send_replies(update, found)
         return
     try:
-        conversation_id = store.conversation_for_chat(chat.id)
         logger.info("%s conversation=%s", event, conversation_id)
-        if event == "telegram_start":
-            replies = [Reply(texts.WELCOME)]
-        else:
-            replies = await handle_person_message(
-                _rasa(context), conversation_id, CHANNEL, text=text, payload=payload
-            )
+        replies = await handle_person_message(
+            _rasa(context), conversation_id, CHANNEL, text=text, payload=payload, check=check
+        )
     except Exception:
         store.release_update(update.update_id)
         raise
     await send_replies(update, replies)
+
+
+async def _welcome(update: Update, chat_id: int) -> None:
+    """/start: the welcome, once per update."""
+    if not _claim(update):
+        return
+    try:
+        logger.info("telegram_start conversation=%s", store.conversation_for_chat(chat_id))
+    except Exception:
+        store.release_update(update.update_id)
+        raise
+    await send_replies(update, [Reply(texts.WELCOME)])
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,17 +1,57 @@
-"""Web chat HTTP API: sessions, messages, and the transcript a reload resumes from."""
+"""Web chat HTTP API: sessions, messages, and the transcript a reload resumes from.
+
+Every error it answers carries the crisis numbers, and a message is checked for crisis before
+the rate limit, so a person in crisis is never answered with "slow down" or a bare error.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.gateway import texts
+from bot.gateway import crisis, texts
+from bot.gateway.reply import Reply
 from bot.gateway.router import handle_person_message
 from bot.store import conversations, webchat
+from bot.vocabulary import Channel
 
-router = APIRouter(prefix="/api/webchat", tags=["web chat"])
+logger = logging.getLogger(__name__)
+
+
+class KindErrorRoute(APIRoute):
+    """Error answers keep FastAPI's `detail` and add `message`: the kind text with 999 and
+    116 123 that the page shows. Errors are logged by type only (a body holds words)."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def kind_errors(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except HTTPException as error:
+                body = {"detail": error.detail, "message": texts.ERROR}
+                return JSONResponse(body, error.status_code, headers=error.headers)
+            except RequestValidationError as error:
+                body = {"detail": jsonable_encoder(error.errors()), "message": texts.ERROR}
+                return JSONResponse(body, 422)
+            except Exception as error:  # noqa: BLE001 - the person still gets the numbers
+                logger.error("webchat_error path=%s error=%s", self.path, type(error).__name__)
+                body = {"detail": "internal error", "message": texts.ERROR}
+                return JSONResponse(body, status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+        return kind_errors
+
+
+router = APIRouter(prefix="/api/webchat", tags=["web chat"], route_class=KindErrorRoute)
 
 
 class SessionOut(BaseModel):
@@ -22,7 +62,9 @@ class SessionOut(BaseModel):
 class MessageIn(BaseModel):
     """Either typed text or the payload of a quick-reply button the chat offered."""
 
-    text: str | None = Field(default=None, max_length=100_000)
+    # No length limit here: an over-long message still gets the crisis check (on its first
+    # part) and then a kind "too long" answer from the router.
+    text: str | None = None
     payload: str | None = Field(default=None, max_length=500)
 
 
@@ -65,6 +107,18 @@ def conversation_for(session_id: str, authorization: Annotated[str | None, Heade
 Conversation = Annotated[str, Depends(conversation_for)]
 
 
+def conversation_or_none(
+    session_id: str, authorization: Annotated[str | None, Header()] = None
+) -> str | None:
+    """As conversation_for, but None when the database cannot say (a message is still
+    checked for crisis then)."""
+    try:
+        return conversation_for(session_id, authorization)
+    except SQLAlchemyError as error:
+        logger.error("webchat_session_unreadable error=%s", type(error).__name__)
+        return None
+
+
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
 def create_session() -> SessionOut:
     """Start a conversation; keep the token secret (the page stores it in the browser)."""
@@ -74,18 +128,34 @@ def create_session() -> SessionOut:
 
 @router.post("/sessions/{session_id}/messages", response_model=RepliesOut)
 async def post_message(
-    body: MessageIn, request: Request, conversation_id: Conversation
+    body: MessageIn,
+    request: Request,
+    conversation_id: Annotated[str | None, Depends(conversation_or_none)],
 ) -> RepliesOut:
     """Send a message (or a button tap) and get the replies to show."""
-    if not request.app.state.limiter.allow(conversation_id):
+    payload = body.payload if body.text is None else None
+    # The crisis step first: before the rate limit, the length check and any write.
+    check = crisis.check(conversation_id, text=body.text, payload=payload)
+    if conversation_id is None:
+        if not check.flagged:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again")
+        return _replies_out(crisis.answer_without_store(None, Channel.WEBCHAT, check))
+    limited = not request.app.state.limiter.allow(conversation_id)
+    if limited and not check.flagged:
         return RepliesOut(messages=[ReplyOut(text=texts.SLOW_DOWN)])
     replies = await handle_person_message(
         request.app.state.rasa,
         conversation_id,
-        "webchat",
+        Channel.WEBCHAT,
         text=body.text,
-        payload=body.payload if body.text is None else None,
+        payload=payload,
+        check=check,
+        limited=limited,
     )
+    return _replies_out(replies)
+
+
+def _replies_out(replies: list[Reply]) -> RepliesOut:
     return RepliesOut(
         messages=[
             ReplyOut(text=r.text, buttons=[ButtonOut(**b) for b in r.buttons]) for r in replies

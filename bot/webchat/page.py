@@ -6,12 +6,15 @@ bot/webchat/static can be read and every file gets the right content type.
 
 from __future__ import annotations
 
+import html
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from bot.gateway import texts
 from bot.static_files import static_file
 
 STATIC = Path(__file__).parent / "static"
@@ -32,12 +35,17 @@ PAGE_HEADERS = {
 page_router = APIRouter(tags=["web chat page"])
 
 
+@lru_cache(maxsize=1)
+def _chat_html() -> str:
+    """The page with the reviewed safety line in it, so its script shows the same words."""
+    page = (STATIC / "chat.html").read_text(encoding="utf-8")
+    return page.replace("{{SAFETY_LINE}}", html.escape(texts.SAFETY_LINE, quote=True))
+
+
 @page_router.get("/chat", include_in_schema=False)
-def chat_page() -> FileResponse:
+def chat_page() -> HTMLResponse:
     """The chat page itself."""
-    return FileResponse(
-        STATIC / "chat.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
-    )
+    return HTMLResponse(_chat_html(), headers=PAGE_HEADERS)
 
 
 @page_router.get("/chat/static/{name}", include_in_schema=False)

@@ -17,6 +17,7 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
 from bot.gateway.push import conversation_topic, hub
 from bot.store import conversations
+from bot.vocabulary import Sender
 from bot.webchat.api import Conversation
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ async def _events(conversation_id: str, after: int) -> AsyncIterator[ServerSentE
     sent = after
     try:
         for message in conversations.transcript(conversation_id):
-            if message.id > after and message.sender == "advisor":
+            if message.id > after and message.sender == Sender.ADVISOR:
                 sent = message.id
                 yield _event({**vars(message), "from": message.sender})
         while True:

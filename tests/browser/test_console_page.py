@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from bot.console import texts as console_texts
-from bot.console.passwords import hash_password
 from bot.settings import get_settings
-from bot.store import staff, webchat
-from tests.live_server import LiveServer
+from bot.store import webchat
+from tests.support import ROOT
+from tests.support.live_server import LiveServer
+from tests.support.staff import PASSWORD, make_staff
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
-PASSWORD = "a long test passphrase"
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
@@ -43,7 +41,7 @@ def person_says(chromium: Any, url: str, text: str, expect_reply: str) -> tuple[
     box = page.get_by_role("textbox", name="Type your message")
     box.fill(text)
     box.press("Enter")
-    expect(page.get_by_role("log").get_by_text(expect_reply)).to_be_visible()
+    expect(page.get_by_role("log").get_by_text(expect_reply).first).to_be_visible()
     saved = json.loads(page.evaluate("() => sessionStorage.getItem('welfareChatSession')"))
     conversation_id = webchat.check_session(saved["session_id"], saved["token"])
     assert conversation_id is not None
@@ -51,21 +49,21 @@ def person_says(chromium: Any, url: str, text: str, expect_reply: str) -> tuple[
 
 
 def test_an_advisor_takes_the_urgent_conversation_replies_and_hands_back(
-    gateway: LiveServer, chromium: Any
+    live_gateway: LiveServer, chromium: Any
 ) -> None:
-    staff.create_user("jo", hash_password(PASSWORD), "advisor")
-    _, asked = person_says(chromium, gateway.url, "advisor please", "ask an advisor to join")
-    person, urgent = person_says(chromium, gateway.url, "I want to end my life", "call 999")
+    make_staff("jo")
+    _, asked = person_says(chromium, live_gateway.url, "advisor please", "ask an advisor to join")
+    person, urgent = person_says(chromium, live_gateway.url, "I want to end my life", "call 999")
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(5000)
     advisor = context.new_page()
-    advisor.goto(f"{gateway.url}/console")
-    expect(advisor).to_have_url(f"{gateway.url}/console/login?next=/console")
+    advisor.goto(f"{live_gateway.url}/console")
+    expect(advisor).to_have_url(f"{live_gateway.url}/console/login?next=/console")
     advisor.get_by_label("Username").fill("jo")
     advisor.get_by_label("Password").fill(PASSWORD)
     advisor.get_by_role("button", name="Sign in").click()
-    expect(advisor).to_have_url(f"{gateway.url}/console")
+    expect(advisor).to_have_url(f"{live_gateway.url}/console")
 
     rows = advisor.locator("#queue-rows tr")
     expect(rows).to_have_count(2)
@@ -75,7 +73,7 @@ def test_an_advisor_takes_the_urgent_conversation_replies_and_hands_back(
     expect(advisor.get_by_text("The queue updates live.")).to_be_visible()
 
     # A new urgent conversation arrives while the advisor watches: the queue and a banner update.
-    _, newest = person_says(chromium, gateway.url, "I want to end my life tonight", "call 999")
+    _, newest = person_says(chromium, live_gateway.url, "I want to end my life tonight", "call 999")
     expect(rows).to_have_count(3)
     expect(advisor.get_by_role("alert").filter(has_text="New urgent conversation")).to_be_visible()
     assert rows.nth(1).get_attribute("data-conversation") == newest  # urgent, but newer
@@ -83,7 +81,7 @@ def test_an_advisor_takes_the_urgent_conversation_replies_and_hands_back(
     advisor.screenshot(path=str(SHOTS / "console-queue.png"), full_page=True)
 
     rows.nth(0).get_by_role("button", name="Claim").click()
-    expect(advisor).to_have_url(f"{gateway.url}/console/conversations/{urgent}")
+    expect(advisor).to_have_url(f"{live_gateway.url}/console/conversations/{urgent}")
     transcript = advisor.get_by_role("log", name="Transcript")
     expect(transcript.get_by_text("I want to end my life")).to_be_visible()
     expect(advisor.locator("#state")).to_contain_text("with an advisor (jo)")
@@ -115,12 +113,14 @@ def test_an_advisor_takes_the_urgent_conversation_replies_and_hands_back(
     context.close()
 
 
-def test_a_reviewer_sees_the_queue_but_cannot_claim(gateway: LiveServer, chromium: Any) -> None:
-    staff.create_user("rev", hash_password(PASSWORD), "reviewer")
-    person_says(chromium, gateway.url, "advisor please", "ask an advisor to join")
+def test_a_reviewer_sees_the_queue_but_cannot_claim(
+    live_gateway: LiveServer, chromium: Any
+) -> None:
+    make_staff("rev", role="reviewer")
+    person_says(chromium, live_gateway.url, "advisor please", "ask an advisor to join")
     page = chromium.new_page()
     page.set_default_timeout(5000)
-    page.goto(f"{gateway.url}/console/login")
+    page.goto(f"{live_gateway.url}/console/login")
     page.get_by_label("Username").fill("rev")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
@@ -130,7 +130,7 @@ def test_a_reviewer_sees_the_queue_but_cannot_claim(gateway: LiveServer, chromiu
     expect(page.locator("#queue-rows tr")).to_have_count(1)
     expect(page.get_by_role("button", name="Claim conversation", exact=False)).to_be_disabled()
     page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(f"{gateway.url}/console/login")
-    page.goto(f"{gateway.url}/console")
-    expect(page).to_have_url(f"{gateway.url}/console/login?next=/console")
+    expect(page).to_have_url(f"{live_gateway.url}/console/login")
+    page.goto(f"{live_gateway.url}/console")
+    expect(page).to_have_url(f"{live_gateway.url}/console/login?next=/console")
     page.close()

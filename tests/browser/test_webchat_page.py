@@ -4,32 +4,32 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from bot.gateway import texts
 from bot.gateway.outbound import send_to_person
 from bot.store import webchat
-from tests.browser.conftest import FakeRasa
-from tests.live_server import LiveServer
+from tests.support import ROOT
+from tests.support.live_server import LiveServer
+from tests.support.rasa import ScriptedRasa
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "var" / "screenshots" / "webchat.png"
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
 
 
 def test_a_person_asks_taps_a_quick_reply_resumes_and_exits(
-    live_server: str, chromium: Any, fake_rasa: FakeRasa
+    live_gateway: LiveServer, chromium: Any, rasa: ScriptedRasa
 ) -> None:
     context = chromium.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)
     context.set_default_timeout(5000)
     page = context.new_page()
     page.route("**/*weather*", lambda route: route.fulfill(body="left", content_type="text/plain"))
-    page.goto(f"{live_server}/chat")
+    page.goto(f"{live_gateway.url}/chat")
 
     expect(page.get_by_role("heading", name="Welfare Advice Line")).to_be_visible()
     expect(page.get_by_role("button", name="Quick exit")).to_be_visible()
@@ -46,13 +46,13 @@ def test_a_person_asks_taps_a_quick_reply_resumes_and_exits(
     expect(log.get_by_text("How do I claim <b>Universal Credit</b>?")).to_be_visible()
     assert log.locator("b").count() == 0
     expect(log.get_by_text("You said:")).to_have_count(1)
-    assert fake_rasa.received == ["How do I claim <b>Universal Credit</b>?"]
+    assert rasa.messages == ["How do I claim <b>Universal Credit</b>?"]
 
     refer = log.get_by_role("button", name="Refer myself")
     expect(refer).to_be_visible()
     refer.click()
     expect(log.get_by_text("Before I take any details...")).to_be_visible()
-    assert fake_rasa.received[-1] == "/refer_self"
+    assert rasa.messages[-1] == "/refer_self"
     expect(refer).to_have_count(0)  # an answered quick reply goes away
     expect(page.get_by_role("status")).to_have_text("")  # typing indicator cleared
 
@@ -88,22 +88,24 @@ def test_a_person_asks_taps_a_quick_reply_resumes_and_exits(
 
 
 def test_talk_to_a_person_a_kind_error_and_escape_twice_exits(
-    live_server: str, chromium: Any, fake_rasa: FakeRasa
+    live_gateway: LiveServer, chromium: Any, rasa: ScriptedRasa
 ) -> None:
     page = chromium.new_page()
     page.set_default_timeout(5000)
-    page.goto(f"{live_server}/chat")
+    page.goto(f"{live_gateway.url}/chat")
     page.get_by_role("button", name="Talk to a person").click()
     expect(page.get_by_role("log").get_by_text("I want to talk to a person")).to_be_visible()
     expect(page.get_by_role("log").get_by_text("Here is some help")).to_be_visible()
-    assert fake_rasa.received == ["I want to talk to a person"]
+    assert rasa.messages == ["I want to talk to a person"]
 
     page.route("**/messages", lambda route: route.abort())
     box = page.get_by_label("Type your message")
     box.fill("are you there?")
     box.press("Enter")
+    # The page shows the one reviewed safety line, numbers included, with the error.
     expect(page.get_by_role("alert")).to_have_text(
-        "Sorry, something went wrong. Your message may not have been sent — please try again."
+        "Sorry, something went wrong. Your message may not have been sent. Please try again. "
+        + texts.SAFETY_LINE
     )
     expect(page.get_by_role("status")).to_have_text("")
 
@@ -115,34 +117,36 @@ def test_talk_to_a_person_a_kind_error_and_escape_twice_exits(
     page.close()
 
 
-def test_static_files_and_the_embed_script(live_server: str) -> None:
-    page = httpx.get(f"{live_server}/chat")
+def test_static_files_and_the_embed_script(live_gateway: LiveServer) -> None:
+    page = httpx.get(f"{live_gateway.url}/chat")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    css = httpx.get(f"{live_server}/chat/static/chat.css")
+    css = httpx.get(f"{live_gateway.url}/chat/static/chat.css")
     assert css.headers["content-type"].startswith("text/css")
-    js = httpx.get(f"{live_server}/chat/static/chat.js")
+    js = httpx.get(f"{live_gateway.url}/chat/static/chat.js")
     assert js.headers["content-type"].startswith("text/javascript")
     assert "innerHTML" not in js.text
-    assert httpx.get(f"{live_server}/chat/static/page.py").status_code == 404
-    assert httpx.get(f"{live_server}/chat/static/..%2Fpage.py").status_code == 404
-    embed = httpx.get(f"{live_server}/chat/embed.js")
+    assert httpx.get(f"{live_gateway.url}/chat/static/page.py").status_code == 404
+    assert httpx.get(f"{live_gateway.url}/chat/static/..%2Fpage.py").status_code == 404
+    embed = httpx.get(f"{live_gateway.url}/chat/embed.js")
     assert embed.headers["content-type"].startswith("text/javascript")
-    assert f'"{live_server}/chat"' in embed.text and "Chat with us" in embed.text
+    assert f'"{live_gateway.url}/chat"' in embed.text and "Chat with us" in embed.text
 
 
-def test_the_embed_script_opens_the_chat_in_a_frame(live_server: str, chromium: Any) -> None:
+def test_the_embed_script_opens_the_chat_in_a_frame(
+    live_gateway: LiveServer, chromium: Any
+) -> None:
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(5000)
     # A partner page on another origin. Chromium's local network rules would block a page
     # there from loading 127.0.0.1 (a public gateway is fine), so gateway requests go
     # through Playwright's own fetch.
     partner = "http://partner.test/advice"
-    page.route(f"{live_server}/**", lambda route: route.fulfill(response=route.fetch()))
+    page.route(f"{live_gateway.url}/**", lambda route: route.fulfill(response=route.fetch()))
     page.route(
         partner,
         lambda route: route.fulfill(
-            body=f'<h1>Partner</h1><script src="{live_server}/chat/embed.js" async></script>',
+            body=f'<h1>Partner</h1><script src="{live_gateway.url}/chat/embed.js" async></script>',
             content_type="text/html",
         ),
     )
@@ -156,11 +160,11 @@ def test_the_embed_script_opens_the_chat_in_a_frame(live_server: str, chromium: 
 
 
 def test_an_advisors_message_appears_live_and_after_a_reload(
-    gateway: LiveServer, chromium: Any
+    live_gateway: LiveServer, chromium: Any
 ) -> None:
     page = chromium.new_page()
     page.set_default_timeout(5000)
-    page.goto(f"{gateway.url}/chat")
+    page.goto(f"{live_gateway.url}/chat")
     box = page.get_by_role("textbox", name="Type your message")
     box.fill("I need help with my rent")
     box.press("Enter")
@@ -170,7 +174,7 @@ def test_an_advisors_message_appears_live_and_after_a_reload(
     saved = json.loads(page.evaluate("() => sessionStorage.getItem('welfareChatSession')"))
     conversation_id = webchat.check_session(saved["session_id"], saved["token"])
     assert conversation_id is not None
-    gateway.call(send_to_person(conversation_id, "Hi, I'm Jo from the advice line."))
+    live_gateway.call(send_to_person(conversation_id, "Hi, I'm Jo from the advice line."))
     advisor = log.locator(".msg--advisor", has_text="Hi, I'm Jo from the advice line.")
     expect(advisor).to_be_visible()
     expect(advisor.locator(".visually-hidden")).to_have_text("Advisor said: ")
@@ -178,7 +182,7 @@ def test_an_advisors_message_appears_live_and_after_a_reload(
     page.reload()
     log = page.get_by_role("log")
     expect(log.locator(".msg--advisor")).to_have_count(1)  # resumed, not repeated
-    gateway.call(send_to_person(conversation_id, "Are you still there?"))
+    live_gateway.call(send_to_person(conversation_id, "Are you still there?"))
     expect(log.locator(".msg--advisor", has_text="Are you still there?")).to_be_visible()
     expect(log.locator(".msg--advisor")).to_have_count(2)
     page.close()

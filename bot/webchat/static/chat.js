@@ -7,8 +7,12 @@
   var STORE_KEY = "welfareChatSession";
   var EXIT_URL = "https://www.bbc.co.uk/weather";
   var TALK_TEXT = "I want to talk to a person";
+  // Any failure: a person in crisis still sees the numbers. The page carries the one reviewed
+  // safety line (bot/gateway/texts.py SAFETY_LINE, also in the API's error bodies).
+  var SAFETY_TEXT = document.body.getAttribute("data-safety");
   var ERROR_TEXT =
-    "Sorry, something went wrong. Your message may not have been sent — please try again.";
+    "Sorry, something went wrong. Your message may not have been sent. Please try again. " +
+    SAFETY_TEXT;
   var LABELS = { person: "You said:", assistant: "Assistant said:", advisor: "Advisor said:" };
 
   var log, typing, errorLine, form, input, sendButton, talkButton;
@@ -306,7 +310,9 @@
           forgetSession();
           return;
         }
-        showError("Sorry, we couldn't load your conversation. Please try reloading the page.");
+        showError(
+          "Sorry, we couldn't load your conversation. Please try reloading the page. " + SAFETY_TEXT
+        );
       });
   }
 

@@ -1,0 +1,186 @@
+"""The gateway's crisis step: it reads a person's words before any write, rate limit, length
+check or engine call, so the numbers go out even when one of those says no or fails.
+
+The context it reads (the person's last few messages, what the assistant last asked) comes from
+the store when it can; with the database down the words alone are checked. Nothing of it is
+ever logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.crisis import assess, crisis_intent
+from bot.gateway import texts
+from bot.gateway.alerts import alert_advisors, announce_waiting
+from bot.gateway.availability import crisis_notice
+from bot.gateway.reply import Reply
+from bot.store import conversations as store
+from bot.store.queries import ContactIn, record_contact
+from bot.vocabulary import WITH_ADVISORS, ConversationState
+
+logger = logging.getLogger(__name__)
+
+SCAN_CHARS = texts.MAX_MESSAGE_CHARS  # an over-long message is checked on its first part
+RECENT_MESSAGES = 3
+# Sent to the assistant for a yes or not sure to the crisis question, whoever asked it.
+CHECK_IS_CRISIS = "/crisis"
+# Typed answers to "are you thinking about ending your life?" that count as yes or not sure.
+_YES_OR_NOT_SURE = frozenset(
+    {
+        "yes", "y", "ye", "yeah", "yea", "yep", "yh", "aye", "i am", "yes i am", "yeah i am",
+        "i think so", "think so", "maybe", "not sure", "unsure", "im not sure", "i'm not sure",
+        "dunno", "idk", "dont know", "don't know", "i dont know", "i don't know", "kind of",
+        "sort of", "a bit", "sometimes", "possibly",
+    }
+)  # fmt: skip
+_YES_STARTS = ("yes ", "yeah ", "yep ", "not sure ")
+TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"}
+
+
+@dataclass(frozen=True)
+class CrisisCheck:
+    """What the crisis step found for one message, and the context it read."""
+
+    decision: str = "none"  # "crisis" | "ask" | "none"
+    category: str | None = None
+    recent: tuple[str, ...] = ()
+    asking: str | None = None  # what the assistant's latest message asked
+    answered_check: bool = False  # a yes or not sure to the crisis question
+
+    @property
+    def crisis(self) -> bool:
+        """A crisis: the reviewed reply and an urgent handover."""
+        return self.decision == "crisis"
+
+    @property
+    def flagged(self) -> bool:
+        """A crisis, or unsure enough to ask: either way it is answered, whatever else fails."""
+        return self.decision in ("crisis", "ask")
+
+    @property
+    def intent(self) -> str:
+        """The assistant's intent for the category, so both pick the same reply."""
+        return crisis_intent(self.category) or "crisis"
+
+    def engine_text(self, text: str) -> str:
+        """What the assistant is sent: a yes or not sure to the crisis question is a crisis."""
+        return CHECK_IS_CRISIS if self.answered_check else text
+
+    def metadata(self) -> dict[str, Any]:
+        """What the engine's crisis check reads beside the message (never logged)."""
+        extra: dict[str, Any] = {}
+        if self.asking in texts.FORM_ASKS:
+            extra["crisis_asking"] = self.asking
+        if self.recent:
+            extra["crisis_recent"] = list(self.recent)
+        return extra
+
+
+def check(
+    conversation_id: str | None, text: str | None = None, payload: str | None = None
+) -> CrisisCheck:
+    """Assess one message (typed `text`, or a button's `payload`) before anything else."""
+    recent, asking = _context(conversation_id)
+    if asking == texts.ASKING_CHECK and is_yes_or_not_sure(text, payload):
+        return CrisisCheck("crisis", "suicide", recent, asking, answered_check=True)
+    words = (text or "").strip()
+    if payload is not None or not words:
+        return CrisisCheck(recent=recent, asking=asking)
+    form_asks = asking if asking in texts.FORM_ASKS else None
+    found = assess(words[:SCAN_CHARS], recent=recent, asking=form_asks)
+    return CrisisCheck(found.decision, found.category, recent, asking)
+
+
+def is_yes_or_not_sure(text: str | None, payload: str | None) -> bool:
+    """A yes or not sure to the crisis question, tapped or typed."""
+    if payload is not None:
+        _, buttons = texts.response(texts.CRISIS_CHECK)
+        no = {b["payload"] for b in buttons if b["title"] == "No"}
+        return payload in {b["payload"] for b in buttons} - no
+    said = re.sub(r"[\s.!?,]+", " ", (text or "").lower()).strip()
+    return said in _YES_OR_NOT_SURE or said.startswith(_YES_STARTS)
+
+
+def _context(conversation_id: str | None) -> tuple[tuple[str, ...], str | None]:
+    """(the person's last few messages, what the assistant just asked), or nothing when the
+    database cannot say."""
+    if conversation_id is None:
+        return (), None
+    try:
+        recent, last = store.recent_context(conversation_id, RECENT_MESSAGES)
+    except SQLAlchemyError as error:
+        logger.warning(
+            "crisis_context_unavailable conversation=%s error=%s",
+            conversation_id,
+            type(error).__name__,
+        )
+        return (), None
+    return tuple(recent), texts.asking_markers().get(last) if last else None
+
+
+def replies(found: CrisisCheck, channel: str) -> list[Reply]:
+    """The gateway's own answer: the crisis question, or the reviewed reply for the category
+    and channel followed by an honest line on when an advisor can reply."""
+    if found.decision == "ask":
+        return [Reply(*texts.response(texts.CRISIS_CHECK))]
+    text, _ = texts.response(texts.crisis_response_name(found.intent, channel))
+    return [Reply(text), Reply(crisis_notice())]
+
+
+def escalate(
+    conversation_id: str | None,
+    channel: str,
+    found: CrisisCheck,
+    state: str | None,
+    log_outcome: bool = True,
+) -> None:
+    """Queue the conversation as urgent, alert the advisors and log the outcome, each on its
+    own: a failing database never stops the alert."""
+    if conversation_id is not None:
+        keep = state if state in WITH_ADVISORS else ConversationState.WAITING
+        _try(
+            conversation_id,
+            "crisis_queue_failed",
+            store.set_state,
+            conversation_id,
+            keep,
+            reason="crisis",
+            urgent=True,
+        )
+    try:
+        if conversation_id is not None:
+            announce_waiting(conversation_id, "crisis", True, channel)
+        else:
+            alert_advisors(None, "crisis", channel)
+    except Exception as error:  # noqa: BLE001 - the person's reply must still go out
+        logger.error(
+            "crisis_alert_failed conversation=%s error=%s", conversation_id, type(error).__name__
+        )
+    if conversation_id is not None and log_outcome:
+        topic = TOPICS.get(found.intent, "crisis")
+        contact = ContactIn(conversation_id, channel, "crisis", topics=[topic])
+        _try(conversation_id, "crisis_outcome_failed", record_contact, contact)
+    logger.info("crisis_answered_by_gateway conversation=%s", conversation_id)
+
+
+def _try(conversation_id: str, event: str, step: Any, *args: Any, **kwargs: Any) -> None:
+    """Run one store step; on a database error log its type and the id, and carry on."""
+    try:
+        step(*args, **kwargs)
+    except SQLAlchemyError as error:
+        logger.error("%s conversation=%s error=%s", event, conversation_id, type(error).__name__)
+
+
+def answer_without_store(
+    conversation_id: str | None, channel: str, found: CrisisCheck
+) -> list[Reply]:
+    """The database failed: the crisis reply and the advisors' alert still go out."""
+    if found.crisis:
+        escalate(conversation_id, channel, found, state=None)
+    return replies(found, channel)
