@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TOPIC_BUTTONS, latest_intent, log_contact
 from bot.content import get_content
+from bot.vocabulary import Outcome
 
 DOMAIN_FILE = Path(__file__).resolve().parents[1] / "domain.yml"
 
@@ -103,5 +104,5 @@ class ActionAnswer(Action):
         else:
             dispatcher.utter_message(response=response)
         if intent in TOPIC_INTENTS:
-            log_contact(tracker, "answered", topics=[intent])
+            log_contact(tracker, Outcome.ANSWERED, topics=[intent])
         return []

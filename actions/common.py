@@ -11,10 +11,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content import DistrictService, get_content
 from bot.store.queries import ContactIn, record_contact
+from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 
-CHANNELS = ("telegram", "webchat")
+CHANNELS = (Channel.TELEGRAM, Channel.WEBCHAT)
 
 TOPIC_BUTTONS: list[dict[str, str]] = [
     {"title": "Money and benefits", "payload": "/uc_claim"},
@@ -35,7 +36,7 @@ def channel_of(tracker: Tracker) -> str:
     metadata = tracker.get_slot("session_started_metadata") or {}
     latest = (tracker.latest_message or {}).get("metadata") or {}
     channel = latest.get("channel") or metadata.get("channel")
-    return channel if channel in CHANNELS else "other"
+    return channel if channel in CHANNELS else Channel.OTHER
 
 
 def district_service(district: str | None) -> DistrictService | None:

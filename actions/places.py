@@ -5,22 +5,10 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from actions.common import entity_value, latest_intent, latest_text
+from actions.intents import NOT_A_PLACE
 from bot.places.resolver import Resolution, resolve
 
 OUTSIDE = "outside"
-
-# Intents whose text is never read as a place, so a question asked mid-form is not a town.
-NOT_A_PLACE: frozenset[str] = frozenset(
-    {
-        "crisis",
-        "crisis_abuse",
-        "cancel",
-        "human",
-        "refer_self",
-        "help_topics",
-        "change_answer",
-    }
-)
 
 
 def resolve_latest(tracker: Tracker) -> Resolution | None:

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import TOPIC_INTENTS
 from actions.common import district_service, entity_value, latest_intent, latest_text
+from actions.intents import NOT_AN_ANSWER
 from actions.places import OUTSIDE, resolve_latest
 from actions.validators import (
     CHANGEABLE,
@@ -41,8 +42,6 @@ REFERRAL_SLOTS = (
     "referral_confirm",
 )
 
-# Messages that are never read as an answer to a form question.
-NOT_AN_ANSWER = frozenset({"crisis", "crisis_abuse", "cancel", "human", "refer_self"})
 
 PROBATION_LABELS = {"yes": "Yes", "no": "No", "prefer_not_to_say": "Prefer not to say"}
 FIELD_LABELS = {

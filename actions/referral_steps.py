@@ -29,6 +29,7 @@ from actions.referral import (
 from actions.validators import CHANGEABLE, NEEDS, parse_change_field
 from bot.content import get_content
 from bot.store.queries import ReferralIn, save_referral
+from bot.vocabulary import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class ActionSubmitReferral(Action):
             logger.exception("referral_save_failed conversation=%s", tracker.sender_id)
             dispatcher.utter_message(response="utter_referral_save_failed")
             dispatcher.utter_message(json_message=handover_message("referral", urgent=False))
-            log_contact(tracker, "handover", topics=["referral_failed"])
+            log_contact(tracker, Outcome.HANDOVER, topics=["referral_failed"])
             return []
         logger.info("referral_saved conversation=%s referral=%s", tracker.sender_id, referral_id)
         dispatcher.utter_message(
@@ -143,7 +144,7 @@ class ActionSubmitReferral(Action):
             name=referral.preferred_name,
             providers=service.provider_names if service else "",
         )
-        log_contact(tracker, "referral", topics=list(referral.needs))
+        log_contact(tracker, Outcome.REFERRAL, topics=list(referral.needs))
         dispatcher.utter_message(json_message=handover_message("referral", urgent=False))
         # Personal details now live only in the referral row, not in the conversation state.
         return [e for e in clear_referral_slots() if e["name"] != "probation_status"]

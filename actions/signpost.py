@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import district_service, log_contact
 from actions.places import OUTSIDE, resolve_latest
+from bot.vocabulary import Outcome
 
 
 class ValidateLocationForm(FormValidationAction):
@@ -45,7 +46,9 @@ class ActionSignpost(Action):
         district = tracker.get_slot("district")
         if district == OUTSIDE:
             dispatcher.utter_message(response="utter_outside_gm")
-            log_contact(tracker, "signposted", topics=["local_service", "outside_gm"], district="")
+            log_contact(
+                tracker, Outcome.SIGNPOSTED, topics=["local_service", "outside_gm"], district=""
+            )
             return [SlotSet("district", None)]
         service = district_service(district)
         if service is None:
@@ -57,5 +60,7 @@ class ActionSignpost(Action):
         details = [d for d in (service.phone, service.website) if d]
         if details:
             dispatcher.utter_message(response="utter_signpost_contact", details=" / ".join(details))
-        log_contact(tracker, "signposted", topics=["local_service"], district=service.district)
+        log_contact(
+            tracker, Outcome.SIGNPOSTED, topics=["local_service"], district=service.district
+        )
         return []

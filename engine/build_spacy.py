@@ -18,26 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 GAZETTEER = ROOT / "bot" / "places" / "gazetteer.yml"
 LABEL = "place"
 
-# Place names that are also everyday words: matched only when written with a capital.
-# The gazetteer's `context_only` list is added to these.
-EVERYDAY_WORDS = {
-    "bury",
-    "sale",
-    "hale",
-    "shaw",
-    "lees",
-    "ince",
-    "heath",
-    "wardle",
-    "deane",
-    "moss",
-    "tonge",
-    "astley",
-    "clayton",
-    "bradshaw",
-    "elton",
-    "derby",
-}
 INWARD = r"\d[a-z]{2}"
 
 
@@ -67,7 +47,9 @@ def _postcode_patterns(outward: str) -> List[Dict[str, Any]]:
 def gazetteer_patterns(nlp: Any, gazetteer: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Every district, town, neighbourhood, misspelling and postcode district as patterns."""
     patterns: List[Dict[str, Any]] = []
-    everyday = EVERYDAY_WORDS | {str(n).lower() for n in gazetteer.get("context_only") or []}
+    # Names that are also everyday words (the gazetteer's `context_only`): matched only when
+    # written with a capital here; the resolver weighs them the same way.
+    everyday = {str(n).lower() for n in gazetteer.get("context_only") or []}
     for district, entry in gazetteer["districts"].items():
         names = [district, *entry.get("places", []), *entry.get("misspellings", [])]
         for name in names:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from bot.console import auth, service
 from bot.console.auth import CurrentStaff, client_of
 from bot.store.models import OUTCOMES
+from bot.vocabulary import ConversationState
 
 T = TypeVar("T")
 
@@ -136,7 +137,7 @@ async def conversation(conversation_id: str, who: CurrentStaff, request: Request
 async def claim(conversation_id: str, who: CurrentStaff, request: Request) -> StateOut:
     """Take the conversation: 200, or 409 when another advisor holds it."""
     await _answer(lambda: service.claim(who, conversation_id, client_of(request)))
-    return StateOut(conversation_id=conversation_id, state="advisor")
+    return StateOut(conversation_id=conversation_id, state=ConversationState.ADVISOR)
 
 
 @router.post("/conversations/{conversation_id}/messages")
@@ -159,14 +160,14 @@ async def add_note(conversation_id: str, body: TextIn, who: CurrentStaff, reques
 async def handback(conversation_id: str, who: CurrentStaff, request: Request) -> StateOut:
     """Give the conversation back to the assistant; the person is told."""
     await _answer(service.handback(who, conversation_id, client_of(request)))
-    return StateOut(conversation_id=conversation_id, state="assistant")
+    return StateOut(conversation_id=conversation_id, state=ConversationState.ASSISTANT)
 
 
 @router.post("/conversations/{conversation_id}/requeue", response_model=StateOut)
 async def requeue(conversation_id: str, who: CurrentStaff, request: Request) -> StateOut:
     """Put the conversation back in the queue for a colleague; the person is told."""
     await _answer(service.requeue(who, conversation_id, client_of(request)))
-    return StateOut(conversation_id=conversation_id, state="waiting")
+    return StateOut(conversation_id=conversation_id, state=ConversationState.WAITING)
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=StateOut)
@@ -175,4 +176,4 @@ async def close(
 ) -> StateOut:
     """End the conversation with an outcome, counted against the district service."""
     await _answer(service.close(who, conversation_id, body.outcome, client_of(request)))
-    return StateOut(conversation_id=conversation_id, state="closed")
+    return StateOut(conversation_id=conversation_id, state=ConversationState.CLOSED)

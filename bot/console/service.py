@@ -19,6 +19,7 @@ from bot.store import conversations as store
 from bot.store.handover import QueueItem
 from bot.store.models import OUTCOMES
 from bot.store.queries import ContactIn, record_contact
+from bot.vocabulary import ConversationState, Sender, StaffRole
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def claim(who: SignedIn, conversation_id: str, client: str) -> None:
         raise Conflict("this conversation is not waiting for an advisor")
     if result == "claimed":
         audit.record("claim", who.staff.id, conversation_id, client=client)
-        _changed(conversation_id, "claimed", "advisor")
+        _changed(conversation_id, "claimed", ConversationState.ADVISOR)
         logger.info("claimed conversation=%s staff=%s", conversation_id, who.staff.id)
 
 
@@ -100,7 +101,7 @@ def _require_holder(who: SignedIn, conversation_id: str) -> None:
     if found is None:
         raise NotFound(conversation_id)
     state, advisor_id = found
-    if state != "advisor" or advisor_id is None:
+    if state != ConversationState.ADVISOR or advisor_id is None:
         raise Conflict("claim this conversation first")
     if advisor_id != who.staff.id:
         raise Conflict("another advisor holds this conversation")
@@ -109,7 +110,7 @@ def _require_holder(who: SignedIn, conversation_id: str) -> None:
 async def reply(who: SignedIn, conversation_id: str, text: str, client: str) -> dict[str, Any]:
     """Send the holding advisor's words to the person on their channel."""
     _require_holder(who, conversation_id)
-    message = await send_to_person(conversation_id, text, sender="advisor")
+    message = await send_to_person(conversation_id, text, sender=Sender.ADVISOR)
     if message is None:
         raise NotFound(conversation_id)
     audit.record(
@@ -142,8 +143,10 @@ def _record_contact(conversation_id: str, outcome: str) -> None:
     logger.info("contact_logged conversation=%s outcome=%s", conversation_id, outcome)
 
 
-def _release(who: SignedIn, conversation_id: str, to_state: str, outcome: str = "") -> None:
-    is_admin = who.staff.role == "admin"
+def _release(
+    who: SignedIn, conversation_id: str, to_state: str, outcome: str | None = None
+) -> None:
+    is_admin = who.staff.role == StaffRole.ADMIN
     result = handover.release(conversation_id, who.staff.id, to_state, is_admin, outcome)
     if result == "missing":
         raise NotFound(conversation_id)
@@ -155,28 +158,28 @@ def _release(who: SignedIn, conversation_id: str, to_state: str, outcome: str = 
 
 async def handback(who: SignedIn, conversation_id: str, client: str) -> None:
     """The assistant takes the next message; the person is told."""
-    _release(who, conversation_id, "assistant")
+    _release(who, conversation_id, ConversationState.ASSISTANT)
     _record_contact(conversation_id, HANDOVER_OUTCOME)
     audit.record("handback", who.staff.id, conversation_id, client=client)
-    await send_to_person(conversation_id, texts.HANDBACK, sender="advisor")
-    _changed(conversation_id, "handed_back", "assistant")
+    await send_to_person(conversation_id, texts.HANDBACK, sender=Sender.ADVISOR)
+    _changed(conversation_id, "handed_back", ConversationState.ASSISTANT)
 
 
 async def requeue(who: SignedIn, conversation_id: str, client: str) -> None:
     """Back to the queue for a colleague; the person is told."""
-    _release(who, conversation_id, "waiting")
+    _release(who, conversation_id, ConversationState.WAITING)
     _record_contact(conversation_id, HANDOVER_OUTCOME)
     audit.record("requeue", who.staff.id, conversation_id, client=client)
-    await send_to_person(conversation_id, texts.REQUEUED, sender="advisor")
-    _changed(conversation_id, "requeued", "waiting")
+    await send_to_person(conversation_id, texts.REQUEUED, sender=Sender.ADVISOR)
+    _changed(conversation_id, "requeued", ConversationState.WAITING)
 
 
 async def close(who: SignedIn, conversation_id: str, outcome: str, client: str) -> None:
     """End the conversation with an outcome, counted against the district service."""
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
-    _release(who, conversation_id, "closed", outcome)
+    _release(who, conversation_id, ConversationState.CLOSED, outcome)
     _record_contact(conversation_id, outcome)
     audit.record("close", who.staff.id, conversation_id, detail=f"outcome={outcome}", client=client)
-    await send_to_person(conversation_id, texts.CLOSED, sender="advisor")
-    _changed(conversation_id, "closed", "closed")
+    await send_to_person(conversation_id, texts.CLOSED, sender=Sender.ADVISOR)
+    _changed(conversation_id, "closed", ConversationState.CLOSED)

@@ -5,7 +5,7 @@ Plain English, honest about waiting, and the crisis numbers wherever a wait begi
 
 from __future__ import annotations
 
-SAFETY = "If you feel unsafe: call 999, or Samaritans free on 116 123, any time."
+from bot.gateway.texts import SAFETY_LINE as SAFETY
 
 HANDBACK = (
     "You're back with the assistant now. Ask it anything, or ask for a person again if you "

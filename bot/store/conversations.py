@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.store.models import Conversation, Message
 from bot.store.session import get_sessionmaker
+from bot.vocabulary import ConversationState, Sender
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ def create_conversation(channel: str) -> str:
     """Open a conversation with the assistant and return its id."""
     conversation_id = new_conversation_id()
     with get_sessionmaker().begin() as session:
-        session.add(Conversation(id=conversation_id, channel=channel, state="assistant"))
+        session.add(
+            Conversation(id=conversation_id, channel=channel, state=ConversationState.ASSISTANT)
+        )
     return conversation_id
 
 
@@ -52,10 +55,10 @@ def set_state(
         if row is None:
             return
         row.state = state
-        if state == "waiting":
+        if state == ConversationState.WAITING:
             row.handover_reason = reason or row.handover_reason
             row.urgent = row.urgent or urgent
-        elif state == "assistant":
+        elif state == ConversationState.ASSISTANT:
             row.handover_reason, row.urgent = None, False
 
 
@@ -117,3 +120,21 @@ def offered_payloads(conversation_id: str) -> set[str]:
         return {
             b["payload"] for m in session.scalars(stmt) for b in (m.buttons or []) if "payload" in b
         }
+
+
+def recent_context(
+    conversation_id: str, person_limit: int = 3, scan: int = 20
+) -> tuple[list[str], str | None]:
+    """The person's latest typed messages (oldest first) and, if the latest message is the
+    assistant's, its words: what the crisis check reads before the next message is stored."""
+    stmt = (
+        select(Message.sender, Message.text)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(scan)
+    )
+    with get_sessionmaker().begin() as session:
+        rows = session.execute(stmt).all()
+    last_assistant = rows[0].text if rows and rows[0].sender == Sender.ASSISTANT else None
+    typed = [row.text for row in rows if row.sender == "person" and not row.text.startswith("/")]
+    return list(reversed(typed[:person_limit])), last_assistant

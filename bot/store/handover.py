@@ -24,11 +24,14 @@ from bot.store.models import (
 )
 from bot.store.session import get_sessionmaker
 from bot.store.staff import aware
+from bot.vocabulary import ConversationState
 
 # Waiting for a person, or flagged for one while the assistant carries on (an outage).
 IN_QUEUE = or_(
-    Conversation.state == "waiting",
-    and_(Conversation.state == "assistant", Conversation.handover_reason.is_not(None)),
+    Conversation.state == ConversationState.WAITING,
+    and_(
+        Conversation.state == ConversationState.ASSISTANT, Conversation.handover_reason.is_not(None)
+    ),
 )
 
 
@@ -150,7 +153,11 @@ def claim(conversation_id: str, staff_user_id: int) -> str:
         update(Conversation)
         .where(Conversation.id == conversation_id, IN_QUEUE, Conversation.advisor_id.is_(None))
         .values(
-            state="advisor", advisor_id=staff_user_id, claimed_at=now, updated_at=now, outcome=None
+            state=ConversationState.ADVISOR,
+            advisor_id=staff_user_id,
+            claimed_at=now,
+            updated_at=now,
+            outcome=None,
         )
         .execution_options(synchronize_session=False)
     )
@@ -160,13 +167,17 @@ def claim(conversation_id: str, staff_user_id: int) -> str:
         row = session.get(Conversation, conversation_id)
         if row is None:
             return "missing"
-        if row.advisor_id == staff_user_id and row.state == "advisor":
+        if row.advisor_id == staff_user_id and row.state == ConversationState.ADVISOR:
             return "yours"
         return "held" if row.advisor_id is not None else "not_waiting"
 
 
 def release(
-    conversation_id: str, staff_user_id: int, to_state: str, any_holder: bool, outcome: str = ""
+    conversation_id: str,
+    staff_user_id: int,
+    to_state: str,
+    any_holder: bool,
+    outcome: str | None = None,
 ) -> str:
     """Give a held conversation back: to the assistant, the queue, or closed.
 
@@ -175,11 +186,11 @@ def release(
     """
     now = utcnow()
     values: dict[str, Any] = {"state": to_state, "advisor_id": None, "claimed_at": None}
-    if to_state == "waiting":
+    if to_state == ConversationState.WAITING:
         values["waiting_since"] = now
-    elif to_state == "assistant":
+    elif to_state == ConversationState.ASSISTANT:
         values.update(handover_reason=None, urgent=False, waiting_since=None)
-    elif to_state == "closed":
+    elif to_state == ConversationState.CLOSED:
         values.update(outcome=outcome, waiting_since=None)
     else:
         raise ValueError(f"cannot release to {to_state!r}")
@@ -188,7 +199,11 @@ def release(
         holder = [Conversation.advisor_id == staff_user_id]
     stmt = (
         update(Conversation)
-        .where(Conversation.id == conversation_id, Conversation.state == "advisor", *holder)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.state == ConversationState.ADVISOR,
+            *holder,
+        )
         .values(updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
@@ -198,7 +213,7 @@ def release(
         row = session.get(Conversation, conversation_id)
         if row is None:
             return "missing"
-        return "held" if row.state == "advisor" and row.advisor_id else "not_held"
+        return "held" if row.state == ConversationState.ADVISOR and row.advisor_id else "not_held"
 
 
 def holder(conversation_id: str) -> tuple[str, int | None] | None:

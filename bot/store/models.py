@@ -7,9 +7,30 @@ district service. Personal details live only in referrals, which exist only afte
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from bot.vocabulary import (
+    Channel,
+    ConversationState,
+    Outcome,
+    ProbationStatus,
+    Sender,
+    StaffRole,
+    values,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -19,8 +40,22 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-OUTCOMES = ("answered", "signposted", "referral", "handover", "crisis")
-PROBATION_STATUSES = ("yes", "no", "prefer_not_to_say")
+OUTCOMES = tuple(values(Outcome))
+PROBATION_STATUSES = tuple(values(ProbationStatus))
+
+
+def checked(enum: type[StrEnum], name: str, length: int) -> Enum:
+    """A string column that only takes the enum's values: a CHECK constraint named
+    ck_<table>_<name> in the schema, and a LookupError before any other value is written."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=values,
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:
@@ -39,13 +74,15 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(64), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(checked(Channel, "channel", 16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     district: Mapped[str | None] = mapped_column(String(32))
     provider: Mapped[str | None] = mapped_column(String(200))
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
-    outcome: Mapped[str] = mapped_column(String(16))
-    probation_status: Mapped[str | None] = mapped_column(String(24))
+    outcome: Mapped[str] = mapped_column(checked(Outcome, "outcome", 16))
+    probation_status: Mapped[str | None] = mapped_column(
+        checked(ProbationStatus, "probation_status", 24)
+    )
 
 
 class ConsentRecord(Base):
@@ -55,7 +92,7 @@ class ConsentRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(64), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(checked(Channel, "channel", 16))
     purpose: Mapped[str] = mapped_column(String(32), default="self_referral")
     wording_version: Mapped[str] = mapped_column(String(32))
     given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -68,7 +105,7 @@ class Referral(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(64), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(checked(Channel, "channel", 16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     preferred_name: Mapped[str] = mapped_column(String(80))
     district: Mapped[str] = mapped_column(String(32))
@@ -77,15 +114,15 @@ class Referral(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     best_time: Mapped[str] = mapped_column(String(80))
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
-    probation_status: Mapped[str] = mapped_column(String(24))
+    probation_status: Mapped[str] = mapped_column(checked(ProbationStatus, "probation_status", 24))
     status: Mapped[str] = mapped_column(String(16), default="new")
     consent_id: Mapped[int] = mapped_column(ForeignKey("consent_records.id"))
 
     consent: Mapped[ConsentRecord] = relationship()
 
 
-CONVERSATION_STATES = ("assistant", "waiting", "advisor", "closed")
-SENDERS = ("person", "assistant", "advisor")
+CONVERSATION_STATES = tuple(values(ConversationState))
+SENDERS = tuple(values(Sender))
 
 
 class Conversation(Base):
@@ -94,8 +131,10 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(16), default="assistant", index=True)
+    channel: Mapped[str] = mapped_column(checked(Channel, "channel", 16))
+    state: Mapped[str] = mapped_column(
+        checked(ConversationState, "state", 16), default=ConversationState.ASSISTANT, index=True
+    )
     handover_reason: Mapped[str | None] = mapped_column(String(16))
     urgent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -106,12 +145,12 @@ class Conversation(Base):
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(checked(Outcome, "outcome", 16))
 
     @validates("state")
     def _track_waiting(self, _key: str, state: str) -> str:
         """The queue orders by when the wait began, whoever moved the conversation there."""
-        if state == "waiting" and self.state != "waiting":
+        if state == ConversationState.WAITING and self.state != ConversationState.WAITING:
             self.waiting_since = utcnow()
         return state
 
@@ -135,7 +174,7 @@ class Message(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
     direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
-    sender: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(checked(Sender, "sender", 16))
     text: Mapped[str] = mapped_column(Text, default="")
     buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -163,7 +202,7 @@ class TelegramUpdate(Base):
     )
 
 
-STAFF_ROLES = ("advisor", "reviewer", "admin")
+STAFF_ROLES = tuple(values(StaffRole))
 
 
 class StaffUser(Base):
@@ -174,7 +213,7 @@ class StaffUser(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(checked(StaffRole, "role", 16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.store.conversations import new_conversation_id
 from bot.store.models import Conversation, TelegramChat, TelegramUpdate, utcnow
 from bot.store.session import get_sessionmaker
+from bot.vocabulary import Channel, ConversationState
 
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
 # Telegram may restart update ids after a week without updates, so old claims are dropped.
 CLAIM_KEEP = timedelta(days=2)
 PRUNE_EVERY = 100
@@ -27,7 +28,9 @@ def conversation_for_chat(chat_id: int) -> str:
     conversation_id = new_conversation_id()
     try:
         with maker.begin() as session:
-            session.add(Conversation(id=conversation_id, channel=CHANNEL, state="assistant"))
+            session.add(
+                Conversation(id=conversation_id, channel=CHANNEL, state=ConversationState.ASSISTANT)
+            )
             session.flush()
             session.add(TelegramChat(chat_id=chat_id, conversation_id=conversation_id))
         return conversation_id

@@ -9,6 +9,7 @@ import secrets
 from bot.store.conversations import create_conversation
 from bot.store.models import WebchatSession
 from bot.store.session import get_sessionmaker
+from bot.vocabulary import Channel
 
 
 def _hash(token: str) -> str:
@@ -18,7 +19,7 @@ def _hash(token: str) -> str:
 def create_session() -> tuple[str, str, str]:
     """(session id, token, conversation id); only the token's hash is stored."""
     session_id, token = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
-    conversation_id = create_conversation("webchat")
+    conversation_id = create_conversation(Channel.WEBCHAT)
     with get_sessionmaker().begin() as session:
         session.add(
             WebchatSession(id=session_id, token_hash=_hash(token), conversation_id=conversation_id)

@@ -1,0 +1,22 @@
+"""Sets of intents the actions treat alike, defined once.
+
+The crisis intents are set by the shared crisis detector (engine/crisis_rules.py); every
+action that must never read a crisis message as something else (a form answer, a place)
+uses CRISIS_INTENTS from here, so a new crisis intent reaches them all at once.
+"""
+
+from __future__ import annotations
+
+# Set by the crisis detector; "crisis_check" is its "are you thinking of ending your life?".
+CRISIS_INTENTS: frozenset[str] = frozenset(
+    {"crisis", "crisis_abuse", "crisis_other", "crisis_check"}
+)
+
+# Requests that leave whatever the person was doing: a form, a question.
+FLOW_CHANGES: frozenset[str] = frozenset({"cancel", "human", "refer_self"})
+
+# Messages that are never read as an answer to a form question.
+NOT_AN_ANSWER: frozenset[str] = CRISIS_INTENTS | FLOW_CHANGES
+
+# Intents whose text is never read as a place, so a question asked mid-form is not a town.
+NOT_A_PLACE: frozenset[str] = NOT_AN_ANSWER | {"help_topics", "change_answer"}
