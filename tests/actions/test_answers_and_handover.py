@@ -11,7 +11,7 @@ from actions.answers import TOPIC_INTENTS, ActionAnswer
 from actions.handover import ActionCrisis, ActionFallback, ActionHandover
 from bot.store.models import Contact
 from bot.store.session import get_sessionmaker
-from tests.actions.conftest import make_tracker, run_action, slot_events
+from tests.support.actions import make_tracker, run_action, slot_events
 
 
 def contacts() -> list[Contact]:

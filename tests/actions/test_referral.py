@@ -20,7 +20,7 @@ from actions.referral_steps import (
 from actions.signpost import ActionSignpost, ValidateLocationForm
 from bot.store.models import ConsentRecord, Contact, Referral
 from bot.store.session import get_sessionmaker
-from tests.actions.conftest import make_tracker, run_action, slot_events
+from tests.support.actions import make_tracker, run_action, slot_events
 
 FILLED = {
     "referral_consent": True,

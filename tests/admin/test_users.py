@@ -11,8 +11,7 @@ from bot.admin.__main__ import main
 from bot.console.passwords import check_password
 from bot.settings import ROOT
 from bot.store import staff
-
-PASSWORD = "correct horse battery staple"
+from tests.support.staff import PASSWORD
 
 
 def test_user_create_reads_the_password_from_standard_input(sqlite_url: str, capsys) -> None:

@@ -12,27 +12,19 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
 from bot.console import texts
-from bot.console.passwords import hash_password
-from bot.store import audit, conversations, staff
+from bot.store import audit, conversations
 from bot.store.models import Contact
 from bot.store.queries import ContactIn, ReferralIn, record_contact, save_referral
-from bot.store.session import get_sessionmaker
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def app(sqlite_url: str) -> FastAPI:
-    return create_app()
+from tests.support.db import rows
+from tests.support.staff import PASSWORD, make_staff
 
 
 class Advisor:
     """One signed-in staff member with their own cookie jar and CSRF token."""
 
     def __init__(self, app: FastAPI, name: str, role: str = "advisor") -> None:
-        self.user = staff.create_user(name, hash_password(PASSWORD), role)
+        self.user = make_staff(name, role)
         self.client = TestClient(app, base_url="https://testserver")
         login = {"username": name, "password": PASSWORD}
         token = self.client.post("/api/staff/login", json=login).json()["csrf_token"]
@@ -64,8 +56,7 @@ def waiting(channel: str = "webchat", urgent: bool = False, reason: str = "asked
 
 
 def contacts(cid: str) -> list[Contact]:
-    with get_sessionmaker().begin() as session:
-        return list(session.query(Contact).filter_by(conversation_id=cid).order_by(Contact.id))
+    return rows(Contact, conversation_id=cid)
 
 
 def test_queue_lists_waiting_conversations_urgent_first(ada: Advisor) -> None:

@@ -11,27 +11,15 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
 from bot.console import auth
-from bot.console.passwords import hash_password
-from bot.store import audit, conversations, staff
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def app(sqlite_url: str) -> FastAPI:
-    return create_app()
+from bot.store import audit, conversations
+from tests.support.staff import PASSWORD, make_staff
 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="https://testserver") as test_client:
         yield test_client
-
-
-def make_staff(name: str, role: str = "advisor") -> staff.Staff:
-    return staff.create_user(name, hash_password(PASSWORD), role)
 
 
 def login(client: TestClient, name: str, password: str = PASSWORD) -> dict[str, str]:

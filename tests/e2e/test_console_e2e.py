@@ -10,10 +10,7 @@ assistant, every message, the contacts and the audit trail of claim, reply and h
 
 from __future__ import annotations
 
-import json
-import queue
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,48 +20,39 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.console import texts
-from bot.console.passwords import hash_password
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import get_settings
-from bot.store import audit, conversations, staff, webchat
+from bot.store import audit, conversations
 from bot.store import telegram as telegram_store
 from bot.store.models import Contact
 from bot.store.session import get_sessionmaker
-from tests.bot.fake_telegram import FakeTelegram, text_update
-from tests.e2e.conftest import ActionServer
-from tests.live_server import LiveServer
+from tests.support.fake_telegram import FakeTelegram, start_gateway, text_update
+from tests.support.live_server import LiveServer
+from tests.support.processes import ActionServer
+from tests.support.sse import read_data
+from tests.support.staff import PASSWORD, make_staff
+from tests.support.webchat import WebChat
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "123456:E2E-console-token"
-PASSWORD = "correct horse battery staple"
 ASK_FOR_PERSON = "can i talk to a real person"
 HANDOVER_REPLY = "advisor to pick up this conversation"
 QUESTION = "how do i claim universal credit"
 DEADLINE = 30.0
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def gateway(
-    fake: FakeTelegram, engine_url: str, actions: ActionServer, monkeypatch: pytest.MonkeyPatch
+    fake_telegram: FakeTelegram,
+    engine_url: str,
+    actions: ActionServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[LiveServer]:
     """The gateway on a real port, on this module's database, Telegram by long polling; the
     staff cookie is not Secure so that httpx sends it back over plain http."""
-    fake.reset()
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
     monkeypatch.setenv("COOKIE_SECURE", "0")
-    get_settings.cache_clear()
-    server = LiveServer(create_app(RasaClient(engine_url))).start()
+    server = start_gateway(RasaClient(engine_url), fake_telegram, monkeypatch)
     yield server
     server.stop()
     get_settings.cache_clear()
@@ -91,9 +79,9 @@ class Advisor:
 
 @pytest.fixture
 def advisor(gateway: LiveServer) -> Iterator[Advisor]:
-    """A new advisor (the PostgreSQL database is shared by the run, so the name is unique)."""
+    """A new advisor (the module's database is shared by its tests, so the name is unique)."""
     name = f"advisor-{secrets.token_hex(4)}"
-    user = staff.create_user(name, hash_password(PASSWORD), "advisor")
+    user = make_staff(name)
     with httpx.Client(base_url=gateway.url, timeout=30) as client:
         login = client.post("/api/staff/login", json={"username": name, "password": PASSWORD})
         assert login.status_code == 200, login.text
@@ -184,29 +172,28 @@ def check_records(conversation_id: str, channel: str, advisor: Advisor, words: s
 # Telegram
 
 
-def said(fake: FakeTelegram, since: int, chat_id: int) -> str:
-    return "\n".join(m["text"] for m in fake.sent[since:] if m["chat_id"] == chat_id)
-
-
-def telegram_exchange(fake: FakeTelegram, update: dict[str, Any], chat_id: int, expect: str) -> str:
+def telegram_exchange(
+    fake_telegram: FakeTelegram, update: dict[str, Any], chat_id: int, expect: str
+) -> str:
     """Send one update and wait until a message containing `expect` has gone to the chat."""
-    before = len(fake.sent)
-    fake.push(update)
+    before = len(fake_telegram.sent)
+    fake_telegram.push(update)
     return wait_for(
-        lambda: (text := said(fake, before, chat_id)) and expect in text and text,
+        lambda: (text := fake_telegram.said(before, chat_id)) and expect in text and text,
         f"{expect!r} in chat {chat_id}",
     )
 
 
 def test_telegram_handover_claimed_answered_and_handed_back(
-    gateway: LiveServer, fake: FakeTelegram, advisor: Advisor
+    gateway: LiveServer, fake_telegram: FakeTelegram, advisor: Advisor
 ) -> None:
-    # Random ids: PostgreSQL is shared by the run, and update ids seen once are dropped.
+    # Random ids: the module's database is shared by its tests, and update ids seen once are
+    # dropped.
     chat_id = 700_000_000 + secrets.randbelow(100_000_000)
     update_id = 500_000_000 + secrets.randbelow(100_000_000)
 
     telegram_exchange(
-        fake, text_update(update_id, chat_id, ASK_FOR_PERSON), chat_id, HANDOVER_REPLY
+        fake_telegram, text_update(update_id, chat_id, ASK_FOR_PERSON), chat_id, HANDOVER_REPLY
     )
     conversation_id = telegram_store.conversation_for_chat(chat_id)
     assert conversations.get_state(conversation_id) == "waiting"
@@ -214,8 +201,8 @@ def test_telegram_handover_claimed_answered_and_handed_back(
     claim_from_queue(advisor, conversation_id, "telegram")
 
     # While the advisor holds it the person's words are kept for them, not answered.
-    before = len(fake.sent)
-    fake.push(text_update(update_id + 1, chat_id, "are you there?"))
+    before = len(fake_telegram.sent)
+    fake_telegram.push(text_update(update_id + 1, chat_id, "are you there?"))
     wait_for(
         lambda: "are you there?" in [m.text for m in conversations.transcript(conversation_id)],
         "the held message in the transcript",
@@ -224,16 +211,20 @@ def test_telegram_handover_claimed_answered_and_handed_back(
     words = "Hi, I'm an advisor. How can I help?"
     sent = advisor.post(f"/conversations/{conversation_id}/messages", {"text": words})
     assert (sent["from"], sent["text"]) == ("advisor", words)
-    wait_for(lambda: words in said(fake, before, chat_id), "the advisor's reply on Telegram")
-    assert said(fake, before, chat_id) == words  # the held message got no assistant reply
+    wait_for(
+        lambda: words in fake_telegram.said(before, chat_id), "the advisor's reply on Telegram"
+    )
+    assert fake_telegram.said(before, chat_id) == words  # the held message got no assistant reply
 
     handed = advisor.post(f"/conversations/{conversation_id}/handback")
     assert handed == {"conversation_id": conversation_id, "state": "assistant"}
     assert conversations.get_state(conversation_id) == "assistant"
-    wait_for(lambda: texts.HANDBACK in said(fake, before, chat_id), "the hand back on Telegram")
+    wait_for(
+        lambda: texts.HANDBACK in fake_telegram.said(before, chat_id), "the hand back on Telegram"
+    )
 
     answer = telegram_exchange(
-        fake, text_update(update_id + 2, chat_id, QUESTION), chat_id, "Universal Credit"
+        fake_telegram, text_update(update_id + 2, chat_id, QUESTION), chat_id, "Universal Credit"
     )
     assert words not in answer
     assert conversations.get_state(conversation_id) == "assistant"
@@ -244,50 +235,20 @@ def test_telegram_handover_claimed_answered_and_handed_back(
 # Web chat
 
 
-def read_stream(server: LiveServer, sid: str, headers: dict[str, str]) -> queue.Queue[dict]:
-    """Read the web chat's live stream in a thread; message events arrive on the queue."""
-    events: queue.Queue[dict] = queue.Queue()
-    opened = threading.Event()
-
-    def run() -> None:
-        url = f"{server.url}/api/webchat/sessions/{sid}/stream"
-        try:
-            with httpx.stream("GET", url, headers=headers, timeout=60) as response:
-                assert response.status_code == 200
-                assert response.headers["content-type"].startswith("text/event-stream")
-                opened.set()
-                for line in response.iter_lines():
-                    if line.startswith("data:"):
-                        events.put(json.loads(line[5:]))
-        except httpx.HTTPError:
-            pass  # the server stopped at the end of the test
-
-    threading.Thread(target=run, daemon=True).start()
-    assert opened.wait(10), "the web chat stream did not open"
-    return events
-
-
 def test_web_chat_handover_claimed_answered_live_and_handed_back(
     gateway: LiveServer, advisor: Advisor
 ) -> None:
-    with httpx.Client(base_url=gateway.url, timeout=60) as person:
-        session = person.post("/api/webchat/sessions")
-        assert session.status_code == 201
-        sid = session.json()["session_id"]
-        headers = {"Authorization": f"Bearer {session.json()['token']}"}
-        conversation_id = webchat.check_session(sid, session.json()["token"])
-        assert conversation_id is not None
+    with httpx.Client(base_url=gateway.url, timeout=60) as client:
+        person = WebChat(client)
+        conversation_id = person.conversation_id
 
         def say(text: str) -> str:
-            response = person.post(
-                f"/api/webchat/sessions/{sid}/messages", json={"text": text}, headers=headers
-            )
-            assert response.status_code == 200, response.text
-            return "\n".join(m["text"] for m in response.json()["messages"])
+            return "\n".join(m["text"] for m in person.say(text=text))
 
         assert HANDOVER_REPLY in say(ASK_FOR_PERSON)
         assert conversations.get_state(conversation_id) == "waiting"
-        events = read_stream(gateway, sid, headers)
+        stream = f"{gateway.url}/api/webchat/sessions/{person.session_id}/stream"
+        events = read_data(stream, person.headers, timeout=60)
 
         claim_from_queue(advisor, conversation_id, "webchat")
         assert say("are you there?") == ""  # kept for the advisor; the assistant is not asked
@@ -306,8 +267,7 @@ def test_web_chat_handover_claimed_answered_live_and_handed_back(
         assert "Universal Credit" in say(QUESTION)
         assert conversations.get_state(conversation_id) == "assistant"
 
-        page = person.get(f"/api/webchat/sessions/{sid}/messages", headers=headers).json()
-        shown = [(m["from"], m["text"]) for m in page["messages"]]
+        shown = [(m["from"], m["text"]) for m in person.transcript()]
         assert ("advisor", words) in shown and ("advisor", texts.HANDBACK) in shown
 
     check_records(conversation_id, "webchat", advisor, words)

@@ -6,29 +6,20 @@ Runs once with SQLite and once with the machine's PostgreSQL.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from bot.store.models import ConsentRecord, Contact, Referral
-from bot.store.session import get_sessionmaker
-from tests.e2e.conftest import ActionServer, Chat, Engine, handover, payloads, texts
+from tests.support.db import rows
+from tests.support.processes import ActionServer, Engine
+from tests.support.rasa import Chat, handover, payloads, texts
 
 pytestmark = pytest.mark.e2e
-
-
-def rows(model: type, conversation_id: str) -> list:
-    with get_sessionmaker().begin() as session:
-        return list(
-            session.scalars(
-                select(model).where(model.conversation_id == conversation_id).order_by(model.id)
-            )
-        )
 
 
 def test_question_is_answered_and_logged(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url, channel="telegram")
     replies = chat.say("how do i claim universal credit when i get out")
     assert "Universal Credit" in texts(replies)
-    [contact] = rows(Contact, chat.sender)
+    [contact] = rows(Contact, conversation_id=chat.sender)
     assert (contact.outcome, contact.topics, contact.channel) == (
         "answered",
         ["uc_claim"],
@@ -43,7 +34,7 @@ def test_signposting_asks_where_then_names_the_provider(
     assert "Where do you live" in texts(chat.say("who can help me round here"))
     replies = chat.say("farnworth")
     assert "Bolton Advice" in texts(replies) and "Bolton" in texts(replies)
-    [contact] = rows(Contact, chat.sender)
+    [contact] = rows(Contact, conversation_id=chat.sender)
     assert (contact.outcome, contact.district, contact.provider) == (
         "signposted",
         "Bolton",
@@ -51,7 +42,7 @@ def test_signposting_asks_where_then_names_the_provider(
     )
     # the district is remembered: the next question is logged against it
     chat.say("where can i get a food bank voucher")
-    assert rows(Contact, chat.sender)[-1].district == "Bolton"
+    assert rows(Contact, conversation_id=chat.sender)[-1].district == "Bolton"
 
 
 def test_postcode_and_outside_greater_manchester(engine_url: str, actions: ActionServer) -> None:
@@ -68,7 +59,7 @@ def test_self_referral_with_a_question_and_a_correction(
     chat = Chat(engine_url, channel="webchat")
     consent = chat.say("can i refer myself")
     assert "Nothing is saved unless you confirm" in texts(consent)
-    assert rows(ConsentRecord, chat.sender) == []
+    assert rows(ConsentRecord, conversation_id=chat.sender) == []
     chat.say(payloads(consent)["Yes, that's OK"])
     # a question mid-form is answered, then the form asks for the name again
     mid = chat.say("is this confidential")
@@ -92,7 +83,7 @@ def test_self_referral_with_a_question_and_a_correction(
     done = chat.say(payloads(summary)["Yes, send it"])
     assert "that's sent" in texts(done)
     assert handover(done) == {"reason": "referral", "urgent": False}
-    [referral] = rows(Referral, chat.sender)
+    [referral] = rows(Referral, conversation_id=chat.sender)
     assert (
         referral.preferred_name,
         referral.district,
@@ -101,9 +92,23 @@ def test_self_referral_with_a_question_and_a_correction(
         referral.needs,
         referral.probation_status,
     ) == ("Jo", "Salford", "07700900123", "Evenings", ["housing", "mentoring"], "yes")
-    [consent_row] = rows(ConsentRecord, chat.sender)
+    [consent_row] = rows(ConsentRecord, conversation_id=chat.sender)
     assert consent_row.id == referral.consent_id and consent_row.channel == "webchat"
-    assert [c.outcome for c in rows(Contact, chat.sender)][-1] == "referral"
+    assert [c.outcome for c in rows(Contact, conversation_id=chat.sender)][-1] == "referral"
+
+
+def test_an_engine_restart_mid_referral_carries_on(engine: Engine, actions: ActionServer) -> None:
+    """The dialogue state lives in the database, so a restarted engine goes on with the form."""
+    chat = Chat(engine.url, channel="webchat")
+    consent = chat.say("can i refer myself")
+    chat.say(payloads(consent)["Yes, that's OK"])
+    assert "area" in texts(chat.say("call me Jo"))
+    engine.stop()
+    engine.start()
+    method = chat.say("Eccles")  # the area question's answer, not a new conversation
+    assert "Phone me" in payloads(method)
+    chat.say(payloads(method)["Phone me"])
+    assert "UK phone number" in texts(chat.say("12345"))
 
 
 def test_cancel_mid_referral_stores_nothing(engine_url: str, actions: ActionServer) -> None:
@@ -112,7 +117,10 @@ def test_cancel_mid_referral_stores_nothing(engine_url: str, actions: ActionServ
     chat.say("yes")
     chat.say("Dave")
     assert "nothing was saved" in texts(chat.say("cancel"))
-    assert rows(Referral, chat.sender) == [] and rows(ConsentRecord, chat.sender) == []
+    assert (
+        rows(Referral, conversation_id=chat.sender) == []
+        and rows(ConsentRecord, conversation_id=chat.sender) == []
+    )
     assert "Universal Credit" in texts(chat.say("how do i claim universal credit"))
 
 
@@ -135,15 +143,15 @@ def test_crisis_mid_referral_gets_the_numbers_and_an_urgent_handover(
     assert "116 123" in texts(replies) and "999" in texts(replies)
     assert ("0808 2000 247" in texts(replies)) is abuse
     assert handover(replies) == {"reason": "crisis", "urgent": True}
-    assert rows(Referral, chat.sender) == []
-    assert rows(Contact, chat.sender)[-1].outcome == "crisis"
+    assert rows(Referral, conversation_id=chat.sender) == []
+    assert rows(Contact, conversation_id=chat.sender)[-1].outcome == "crisis"
 
 
 def test_asking_for_a_person(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url)
     replies = chat.say("can i talk to a real person")
     assert handover(replies) == {"reason": "asked", "urgent": False}
-    assert rows(Contact, chat.sender)[-1].outcome == "handover"
+    assert rows(Contact, conversation_id=chat.sender)[-1].outcome == "handover"
 
 
 def test_two_misunderstandings_offer_a_person(engine_url: str, actions: ActionServer) -> None:

@@ -16,7 +16,8 @@ from bot.gateway import texts
 from bot.gateway.rasa_client import RasaClient
 from bot.store.models import Contact, Conversation
 from bot.store.session import get_sessionmaker
-from tests.e2e.conftest import ActionServer, Engine
+from tests.support.processes import ActionServer, Engine
+from tests.support.webchat import WebChat
 
 pytestmark = pytest.mark.e2e
 
@@ -27,31 +28,19 @@ def client(engine_url: str, actions: ActionServer) -> Iterator[TestClient]:
         yield test_client
 
 
-def start(client: TestClient) -> tuple[str, dict[str, str]]:
-    body = client.post("/api/webchat/sessions").json()
-    return body["session_id"], {"Authorization": f"Bearer {body['token']}"}
-
-
-def say(client: TestClient, sid: str, headers: dict[str, str], **body: str) -> list[dict]:
-    response = client.post(f"/api/webchat/sessions/{sid}/messages", json=body, headers=headers)
-    assert response.status_code == 200
-    return response.json()["messages"]
-
-
 def joined(messages: list[dict]) -> str:
     return "\n".join(m["text"] for m in messages)
 
 
 def test_web_chat_question_signpost_and_referral_start(client: TestClient) -> None:
-    sid, headers = start(client)
-    assert "Universal Credit" in joined(say(client, sid, headers, text="how do i claim uc"))
-    assert "Where do you live" in joined(say(client, sid, headers, text="who can help near me"))
-    signposted = say(client, sid, headers, text="Hyde")
+    person = WebChat(client)
+    assert "Universal Credit" in joined(person.say(text="how do i claim uc"))
+    assert "Where do you live" in joined(person.say(text="who can help near me"))
+    signposted = person.say(text="Hyde")
     assert "The Big Life Company" in joined(signposted)
-    consent = say(client, sid, headers, payload="/refer_self")
+    consent = person.say(payload="/refer_self")
     assert "Is that OK?" in joined(consent)
-    transcript = client.get(f"/api/webchat/sessions/{sid}/messages", headers=headers).json()
-    senders = [m["from"] for m in transcript["messages"]]
+    senders = [m["from"] for m in person.transcript()]
     assert senders.count("person") == 4 and "assistant" in senders
     with get_sessionmaker().begin() as session:
         outcomes = session.scalars(
@@ -63,43 +52,38 @@ def test_web_chat_question_signpost_and_referral_start(client: TestClient) -> No
 
 
 def test_action_server_outage_mid_conversation(client: TestClient, actions: ActionServer) -> None:
-    sid, headers = start(client)
-    say(client, sid, headers, text="hello")
+    person = WebChat(client)
+    person.say(text="hello")
     actions.stop()
     try:
-        assert say(client, sid, headers, text="how do i claim uc")[0]["text"] == texts.OUTAGE
-        crisis = joined(say(client, sid, headers, text="i want to end my life"))
+        assert person.say(text="how do i claim uc")[0]["text"] == texts.OUTAGE
+        crisis = joined(person.say(text="i want to end my life"))
         assert "116 123" in crisis
     finally:
         actions.start()
-    other, other_headers = start(client)
-    assert "Universal Credit" in joined(
-        say(client, other, other_headers, text="how do i claim universal credit")
-    )
+    other = WebChat(client)
+    assert "Universal Credit" in joined(other.say(text="how do i claim universal credit"))
 
 
-def test_engine_down_gives_the_outage_message() -> None:
+def test_engine_down_gives_the_outage_message(sqlite_url: str) -> None:
     dead = RasaClient("http://127.0.0.1:9")  # nothing listens on the discard port
     with TestClient(create_app(dead)) as client:
-        sid, headers = start(client)
-        assert say(client, sid, headers, text="hiya")[0]["text"] == texts.OUTAGE
-        assert "999" in joined(say(client, sid, headers, text="ive took an overdose"))
+        person = WebChat(client)
+        assert person.say(text="hiya")[0]["text"] == texts.OUTAGE
+        assert "999" in joined(person.say(text="ive took an overdose"))
         assert client.get("/healthz").json()["engine"] == "down"
 
 
 def test_engine_stopped_mid_conversation_then_back(client: TestClient, engine: Engine) -> None:
-    sid, headers = start(client)
-    assert "Universal Credit" in joined(say(client, sid, headers, text="how do i claim uc"))
+    person = WebChat(client)
+    assert "Universal Credit" in joined(person.say(text="how do i claim uc"))
     engine.stop()
     try:
-        assert say(client, sid, headers, text="where is a food bank")[0]["text"] == texts.OUTAGE
-        abuse = joined(say(client, sid, headers, text="my partner hits me"))
+        assert person.say(text="where is a food bank")[0]["text"] == texts.OUTAGE
+        abuse = joined(person.say(text="my partner hits me"))
         assert "0808 2000 247" in abuse
     finally:
         engine.start()
-    other, other_headers = start(client)
-    assert "Universal Credit" in joined(
-        say(client, other, other_headers, text="how do i claim universal credit")
-    )
-    transcript = client.get(f"/api/webchat/sessions/{sid}/messages", headers=headers).json()
-    assert [m["from"] for m in transcript["messages"]].count("person") == 3  # nothing lost
+    other = WebChat(client)
+    assert "Universal Credit" in joined(other.say(text="how do i claim universal credit"))
+    assert [m["from"] for m in person.transcript()].count("person") == 3  # nothing lost

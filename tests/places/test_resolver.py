@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # tests/ has no __init__.py, so pytest does not add the root
-    sys.path.insert(0, str(ROOT))
-
-from bot.places import DISTRICTS, Resolution, load_gazetteer, resolve  # noqa: E402
-from bot.places.resolver import DEFAULT_PATH, MAX_CHARS  # noqa: E402
+from bot.places import DISTRICTS, Resolution, load_gazetteer, resolve
+from bot.places.resolver import DEFAULT_PATH, MAX_CHARS
 
 RAW = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
 NOTHING = Resolution(None, False, None)

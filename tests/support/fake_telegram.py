@@ -13,10 +13,16 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request
 
-from tests.live_server import LiveServer
+from bot.app import create_app
+from bot.gateway.rasa_client import RasaClient
+from bot.settings import get_settings
+from tests.support.live_server import LiveServer
 
+TOKEN = "123456:TEST-token"
+SECRET = "webhook-secret-for-tests"
 BOT = {"id": 999, "is_bot": True, "first_name": "Welfare", "username": "welfare_test_bot"}
 
 
@@ -149,6 +155,11 @@ class FakeTelegram:
             self.updates, self.sent, self.calls, self.answered = [], [], [], []
             self.webhook = {}
 
+    def said(self, since: int, chat_id: int) -> str:
+        """The text sent to `chat_id` after the first `since` messages, one per line."""
+        with self.lock:
+            return "\n".join(m["text"] for m in self.sent[since:] if m["chat_id"] == chat_id)
+
     def wait_for_sent(self, count: int, timeout: float = 5) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -164,6 +175,21 @@ class FakeTelegram:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+def start_gateway(
+    rasa: RasaClient, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, webhook: bool = False
+) -> LiveServer:
+    """The gateway on a loopback port with Telegram switched on against `fake`: by long polling,
+    or by a webhook (with SECRET) that `fake.push` posts to."""
+    server = LiveServer(create_app(rasa))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
+    if webhook:
+        monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", f"{server.url}/telegram/webhook")
+        monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    get_settings.cache_clear()
+    return server.start()
 
 
 # Updates as Telegram would send them to a private chat.

@@ -1,4 +1,4 @@
-"""The Telegram channel against a fake Bot API server, with Rasa faked as in test_gateway.
+"""The Telegram channel against a fake Bot API server, with Rasa scripted.
 
 Long polling and the webhook both go through the gateway's router: messages are stored under
 the conversation id (Rasa never sees a Telegram id), each update is handled once, buttons
@@ -9,45 +9,41 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.gateway.rasa_client import RasaClient
 from bot.settings import get_settings
 from bot.store import conversations
-from bot.store import telegram as telegram_store
 from bot.store.models import Message, TelegramChat, TelegramUpdate
 from bot.store.session import get_sessionmaker
 from bot.telegram import build_application, split_text, texts, webhook_router
-from tests.bot.fake_telegram import (
+from tests.support.db import count
+from tests.support.fake_telegram import (
+    SECRET,
+    TOKEN,
     FakeTelegram,
     callback_update,
     photo_update,
     sticker_update,
     text_update,
 )
+from tests.support.rasa import ScriptedRasa
 
-TOKEN = "123456:TEST-token"
 CHAT = 777000111
-SECRET = "s3cret-webhook-token"
 LONG_PAYLOAD = '/inform{"district":"' + "x" * 80 + '"}'
 
 
-class ScriptedEngine:
-    """Answers the REST channel like Rasa would."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.replies: list[dict[str, Any]] = [
+@pytest.fixture
+def rasa(sqlite_url: str) -> ScriptedRasa:
+    """Hello with two buttons, one with a payload too long for Telegram, on a fresh database."""
+    return ScriptedRasa(
+        [
             {
                 "text": "Hello",
                 "buttons": [
@@ -56,56 +52,34 @@ class ScriptedEngine:
                 ],
             }
         ]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.received.append(json.loads(request.content))
-        return httpx.Response(200, json=self.replies)
+    )
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def engine(fake: FakeTelegram, sqlite_url: str) -> ScriptedEngine:
-    fake.reset()
-    return ScriptedEngine()
-
-
-def make_app(engine: ScriptedEngine, fake: FakeTelegram) -> Application:
-    rasa = RasaClient("http://rasa.test", httpx.AsyncClient(transport=httpx.MockTransport(engine)))
-    return build_application(TOKEN, rasa, base_url=fake.base_url)
+def make_app(rasa: ScriptedRasa, fake_telegram: FakeTelegram) -> Application:
+    return build_application(TOKEN, rasa.client(), base_url=fake_telegram.base_url)
 
 
 def poll(
-    engine: ScriptedEngine, fake: FakeTelegram, *updates: dict[str, Any], expect: int
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram, *updates: dict[str, Any], expect: int
 ) -> list[dict[str, Any]]:
     """Run the bot by long polling until `expect` messages were sent (and a moment more)."""
 
     async def run() -> list[dict[str, Any]]:
-        application = make_app(engine, fake)
+        application = make_app(rasa, fake_telegram)
         async with application:
             await application.start()
             await application.updater.start_polling(poll_interval=0, timeout=1)
-            fake.push(*updates)
+            fake_telegram.push(*updates)
             for _ in range(250):
-                if len(fake.sent) >= expect:
+                if len(fake_telegram.sent) >= expect:
                     break
                 await asyncio.sleep(0.02)
             await asyncio.sleep(0.3)  # room for anything sent twice by mistake
             await application.updater.stop()
             await application.stop()
-        return list(fake.sent)
+        return list(fake_telegram.sent)
 
     return asyncio.run(run())
-
-
-def count(model: type) -> int:
-    with get_sessionmaker().begin() as session:
-        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def conversation_of(chat_id: int) -> str:
@@ -114,9 +88,9 @@ def conversation_of(chat_id: int) -> str:
 
 
 def test_polling_text_is_routed_stored_and_answered_with_buttons(
-    engine: ScriptedEngine, fake: FakeTelegram
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram
 ) -> None:
-    sent = poll(engine, fake, text_update(1, CHAT, "hello"), expect=1)
+    sent = poll(rasa, fake_telegram, text_update(1, CHAT, "hello"), expect=1)
     assert len(sent) == 1
     assert sent[0]["chat_id"] == CHAT and sent[0]["text"] == "Hello"
     # The over-long payload (over 64 bytes) is left out of the keyboard.
@@ -124,27 +98,31 @@ def test_polling_text_is_routed_stored_and_answered_with_buttons(
         "inline_keyboard": [[{"text": "Refer myself", "callback_data": "/refer_self"}]]
     }
     conversation_id = conversation_of(CHAT)
-    assert engine.received[0]["sender"] == conversation_id
-    assert str(CHAT) not in json.dumps(engine.received)
-    assert engine.received[0]["metadata"] == {"channel": "telegram"}
+    assert rasa.received[0]["sender"] == conversation_id
+    assert str(CHAT) not in json.dumps(rasa.received)
+    assert rasa.received[0]["metadata"] == {"channel": "telegram"}
     transcript = conversations.transcript(conversation_id)
     assert [(m.sender, m.text) for m in transcript] == [("person", "hello"), ("assistant", "Hello")]
 
 
-def test_a_redelivered_update_is_handled_once(engine: ScriptedEngine, fake: FakeTelegram) -> None:
+def test_a_redelivered_update_is_handled_once(
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram
+) -> None:
     update = text_update(5, CHAT, "hello")
-    sent = poll(engine, fake, update, update, expect=1)
+    sent = poll(rasa, fake_telegram, update, update, expect=1)
     assert len(sent) == 1
     assert count(Message) == 2  # one in, one out
-    assert len(engine.received) == 1
+    assert len(rasa.received) == 1
 
 
-def test_a_button_tap_is_routed_as_its_payload(engine: ScriptedEngine, fake: FakeTelegram) -> None:
-    poll(engine, fake, text_update(10, CHAT, "hi"), expect=1)
-    sent = poll(engine, fake, callback_update(11, CHAT, "/refer_self"), expect=2)
+def test_a_button_tap_is_routed_as_its_payload(
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram
+) -> None:
+    poll(rasa, fake_telegram, text_update(10, CHAT, "hi"), expect=1)
+    sent = poll(rasa, fake_telegram, callback_update(11, CHAT, "/refer_self"), expect=2)
     assert len(sent) == 2
-    assert fake.answered == ["cb11"]
-    assert engine.received[-1]["message"] == "/refer_self"
+    assert fake_telegram.answered == ["cb11"]
+    assert rasa.received[-1]["message"] == "/refer_self"
     people = [
         m.text for m in conversations.transcript(conversation_of(CHAT)) if m.sender == "person"
     ]
@@ -152,35 +130,39 @@ def test_a_button_tap_is_routed_as_its_payload(engine: ScriptedEngine, fake: Fak
 
 
 def test_photos_and_stickers_get_the_text_only_reply_and_nothing_is_stored(
-    engine: ScriptedEngine, fake: FakeTelegram
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram
 ) -> None:
-    sent = poll(engine, fake, photo_update(20, CHAT), sticker_update(21, CHAT), expect=2)
+    sent = poll(rasa, fake_telegram, photo_update(20, CHAT), sticker_update(21, CHAT), expect=2)
     assert [m["text"] for m in sent] == [texts.TEXT_ONLY, texts.TEXT_ONLY]
     assert count(Message) == 0 and count(TelegramChat) == 0
-    assert engine.received == []
+    assert rasa.received == []
 
 
 def test_start_welcomes_and_other_commands_go_to_the_router_as_text(
-    engine: ScriptedEngine, fake: FakeTelegram
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram
 ) -> None:
     sent = poll(
-        engine, fake, text_update(30, CHAT, "/start"), text_update(31, CHAT, "/restart"), expect=2
+        rasa,
+        fake_telegram,
+        text_update(30, CHAT, "/start"),
+        text_update(31, CHAT, "/restart"),
+        expect=2,
     )
     assert sent[0]["text"] == texts.WELCOME and "999" in sent[0]["text"]
     assert sent[1]["text"] == "Hello"
-    assert [r["message"] for r in engine.received] == ["restart"]
+    assert [r["message"] for r in rasa.received] == ["restart"]
 
 
 def test_a_long_reply_is_split_between_paragraphs(
-    engine: ScriptedEngine, fake: FakeTelegram
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram
 ) -> None:
-    engine.replies = [
+    rasa.replies = [
         {
             "text": "a" * 3000 + "\n\n" + "b" * 1998,
             "buttons": [{"title": "OK", "payload": "/affirm"}],
         }
     ]
-    sent = poll(engine, fake, text_update(40, CHAT, "tell me everything"), expect=2)
+    sent = poll(rasa, fake_telegram, text_update(40, CHAT, "tell me everything"), expect=2)
     assert [m["text"] for m in sent] == ["a" * 3000, "b" * 1998]
     assert sent[0]["reply_markup"] is None and sent[1]["reply_markup"] is not None
 
@@ -195,11 +177,11 @@ def test_split_text_never_exceeds_the_limit() -> None:
 
 @pytest.fixture
 def webhook(
-    engine: ScriptedEngine, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient]:
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
     get_settings.cache_clear()
-    application = make_app(engine, fake)
+    application = make_app(rasa, fake_telegram)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -214,27 +196,18 @@ def webhook(
 
 
 def test_webhook_rejects_a_wrong_secret_and_handles_the_right_one_once(
-    webhook: TestClient, fake: FakeTelegram
+    webhook: TestClient, fake_telegram: FakeTelegram
 ) -> None:
     update = text_update(50, CHAT, "hello")
     url = "/telegram/webhook"
     assert webhook.post(url, json=update).status_code == 403
     bad = {"X-Telegram-Bot-Api-Secret-Token": "nope"}
     assert webhook.post(url, json=update, headers=bad).status_code == 403
-    assert count(TelegramUpdate) == 0 and count(Message) == 0 and fake.sent == []
+    assert count(TelegramUpdate) == 0 and count(Message) == 0 and fake_telegram.sent == []
 
     good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     assert webhook.post(url, json=update, headers=good).status_code == 200
-    assert [m["text"] for m in fake.sent] == ["Hello"]  # sent before the 200
+    assert [m["text"] for m in fake_telegram.sent] == ["Hello"]  # sent before the 200
     assert count(Message) == 2
     assert webhook.post(url, json=update, headers=good).status_code == 200  # a retry
-    assert len(fake.sent) == 1 and count(Message) == 2
-
-
-def test_store_maps_a_chat_to_one_conversation_and_claims_once(database_url: str) -> None:
-    chat_id, update_id = -(10**12) - secrets.randbelow(10**9), 10**10 + secrets.randbelow(10**9)
-    conversation_id = telegram_store.conversation_for_chat(chat_id)
-    assert telegram_store.conversation_for_chat(chat_id) == conversation_id
-    assert conversations.get_state(conversation_id) == "assistant"
-    assert telegram_store.claim_update(update_id) is True
-    assert telegram_store.claim_update(update_id) is False
+    assert len(fake_telegram.sent) == 1 and count(Message) == 2

@@ -1,0 +1,17 @@
+"""Telegram in the store: a chat maps to one conversation, and each update is claimed once."""
+
+from __future__ import annotations
+
+import secrets
+
+from bot.store import conversations
+from bot.store import telegram as telegram_store
+
+
+def test_store_maps_a_chat_to_one_conversation_and_claims_once(database_url: str) -> None:
+    chat_id, update_id = -(10**12) - secrets.randbelow(10**9), 10**10 + secrets.randbelow(10**9)
+    conversation_id = telegram_store.conversation_for_chat(chat_id)
+    assert telegram_store.conversation_for_chat(chat_id) == conversation_id
+    assert conversations.get_state(conversation_id) == "assistant"
+    assert telegram_store.claim_update(update_id) is True
+    assert telegram_store.claim_update(update_id) is False

@@ -1,0 +1,92 @@
+"""Rasa's REST channel: a scripted stand-in for the engine, and a client for the real one."""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.gateway.rasa_client import RasaClient
+
+HELLO = [{"text": "Hello", "buttons": [{"title": "Refer myself", "payload": "/refer_self"}]}]
+
+
+class ScriptedRasa:
+    """Answers the REST channel like Rasa would, or fails like a down engine (`mode`)."""
+
+    def __init__(self, replies: list[dict[str, Any]] | None = None) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.mode = "up"  # "down": refused; "actions_down": an empty answer
+        self.replies: list[dict[str, Any]] = copy.deepcopy(HELLO if replies is None else replies)
+
+    @property
+    def messages(self) -> list[str]:
+        """The text of every message the engine was sent, in order."""
+        return [body["message"] for body in self.received]
+
+    def answer(self, message: str) -> list[dict[str, Any]]:
+        """The replies to one message; a subclass can answer by what was said."""
+        return self.replies
+
+    def client(self) -> RasaClient:
+        """A gateway client that talks to this script instead of the network."""
+        return RasaClient(
+            "http://rasa.test", httpx.AsyncClient(transport=httpx.MockTransport(self))
+        )
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            return httpx.Response(200 if self.mode == "up" else 503, text="Hello from Rasa")
+        body = json.loads(request.content)
+        self.received.append(body)
+        if self.mode == "down":
+            raise httpx.ConnectError("refused")
+        if self.mode == "actions_down":
+            return httpx.Response(200, json=[])
+        return httpx.Response(200, json=self.answer(body["message"]))
+
+
+@dataclass
+class Chat:
+    """One person's conversation with the real engine over the REST channel."""
+
+    engine_url: str
+    channel: str = "webchat"
+
+    def __post_init__(self) -> None:
+        self.sender = secrets.token_hex(16)
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        response = httpx.post(
+            f"{self.engine_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text, "metadata": {"channel": self.channel}},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    """The replies' text, one per line."""
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def handover(replies: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The handover signal among the replies, if any."""
+    return next(
+        (
+            r["custom"]["handover"]
+            for r in replies
+            if isinstance(r.get("custom"), dict) and "handover" in r["custom"]
+        ),
+        None,
+    )
+
+
+def payloads(replies: list[dict[str, Any]]) -> dict[str, str]:
+    """Button title -> payload, across the replies."""
+    return {b["title"]: b["payload"] for r in replies for b in r.get("buttons") or []}
