@@ -22,9 +22,14 @@ import yaml
 
 from bot.places.resolver import resolve
 
-HELDOUT = sorted((Path(__file__).resolve().parent.parent / "tests" / "nlu").glob("heldout_*.yml"))
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+# The team's held-out set and the set paraphrased from public forums (its place annotations,
+# across all ten districts, are what the district entity F1 rests on).
+HELDOUT = sorted((TESTS / "nlu").glob("heldout_*.yml")) + sorted(
+    (TESTS / "nlu_real").glob("heldout_*.yml")
+)
 FALLBACK = "nlu_fallback"
-CRISIS = frozenset({"crisis", "crisis_abuse"})
+CRISIS = frozenset({"crisis", "crisis_abuse", "crisis_other"})
 # [text](place) or [text]{"entity": "place", ...}
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)(?::[^)]*)?\)|\[([^\]]+)\](\{[^}]*\})")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -11,10 +10,13 @@ import yaml
 from bot.content import load_content
 from bot.crisis import crisis_category
 from bot.places.resolver import DISTRICTS
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-CRISIS = {"crisis", "crisis_abuse"}
+CRISIS = {"crisis", "crisis_abuse", "crisis_other"}
+# Set only by the crisis detector when it is unsure ("are you thinking of ending your life?"):
+# it has no examples of its own, and the detector's held-out set is tests/crisis/.
+DETECTOR_ONLY = {"crisis_check"}
 PHONE = re.compile(r"\b0\d{3}[ \d]{6,9}\b")
 
 
@@ -36,6 +38,7 @@ def examples(folder: str) -> dict[str, list[str]]:
 
 TRAIN = examples("data/nlu")
 HELD_OUT = examples("tests/nlu")
+HELD_OUT_REAL = examples("tests/nlu_real")  # paraphrased from public forums, written blind
 
 
 def test_every_response_an_action_sends_exists() -> None:
@@ -45,7 +48,7 @@ def test_every_response_an_action_sends_exists() -> None:
     used |= {
         f"utter_{i}"
         for i in DOMAIN["intents"]
-        if i not in {"find_local", "refer_self", "human"} | CRISIS
+        if i not in {"find_local", "refer_self", "human"} | CRISIS | DETECTOR_ONLY
     }
     assert sorted(used - set(DOMAIN["responses"])) == []
 
@@ -54,15 +57,21 @@ def test_each_response_has_one_wording() -> None:
     assert [k for k, v in DOMAIN["responses"].items() if len(v) != 1] == []
 
 
-@pytest.mark.parametrize("intent", DOMAIN["intents"])
+@pytest.mark.parametrize("intent", [i for i in DOMAIN["intents"] if i not in DETECTOR_ONLY])
 def test_every_intent_has_at_least_25_examples_and_a_held_out_set(intent: str) -> None:
     assert len(TRAIN.get(intent, [])) >= 25
-    assert len(HELD_OUT.get(intent, [])) >= 8
+    # Crisis messages of every kind are held out in tests/crisis/ (hundreds, blind-written).
+    if intent not in CRISIS:
+        assert len(HELD_OUT.get(intent, [])) >= 8
 
 
-def test_held_out_set_is_never_trained_on() -> None:
-    trained = {t.lower() for texts in TRAIN.values() for t in texts}
-    leaked = [t for texts in HELD_OUT.values() for t in texts if t.lower() in trained]
+@pytest.mark.parametrize("held_out", [HELD_OUT, HELD_OUT_REAL], ids=["team", "forums"])
+def test_held_out_sets_are_never_trained_on(held_out: dict[str, list[str]]) -> None:
+    assert sum(len(texts) for texts in held_out.values()) > 400
+    trained = {" ".join(t.lower().split()) for texts in TRAIN.values() for t in texts}
+    leaked = [
+        t for texts in held_out.values() for t in texts if " ".join(t.lower().split()) in trained
+    ]
     assert leaked == []
 
 
