@@ -32,7 +32,7 @@ CRISIS_RESPONSES = {
     "crisis_abuse": "utter_crisis_abuse",
     "crisis_other": "utter_crisis_other",
 }
-ABUSE_BY_CHANNEL = {Channel.TELEGRAM: "utter_crisis_abuse_telegram"}
+ABUSE_BY_CHANNEL: dict[str, str] = {Channel.TELEGRAM: "utter_crisis_abuse_telegram"}
 CRISIS_TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"}
 # Questions the assistant answers from the domain that are not worth answering after a "no".
 NOT_A_TOPIC = frozenset({"service_hours"})

@@ -41,4 +41,4 @@ def install() -> None:
         SOURCES,
         {REPLACED: _rasa_sdk_update_and_return_domain},
     )
-    ActionExecutor.update_and_return_domain = domain_or_last  # type: ignore[method-assign]
+    setattr(ActionExecutor, "update_and_return_domain", domain_or_last)  # noqa: B010

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import spacy
-from spacy.pipeline import EntityRuler
 import yaml
+from spacy.pipeline import EntityRuler
 
 ROOT = Path(__file__).resolve().parent.parent
 GAZETTEER = ROOT / "bot" / "places" / "gazetteer.yml"

@@ -104,7 +104,7 @@ class KeepsStates:
         rule_only_data: Dict[str, Any] | None = None,
     ) -> List[State]:
         if patches.enabled():
-            tracker = StatesKept(tracker)  # type: ignore[assignment]
+            tracker = StatesKept(tracker)
         return super()._prediction_states(  # type: ignore[misc]
             tracker, domain, use_text_for_last_user_input, rule_only_data
         )

@@ -52,7 +52,8 @@ class ProjectTrackerStore(SQLTrackerStore):
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        self.engine.dispose()
+        rasas_engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        rasas_engine.dispose()
         self.engine = sa.create_engine(url, hide_parameters=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 

@@ -24,7 +24,7 @@ def read_password(stdin: TextIO) -> str:
     return stdin.readline().rstrip("\r\n")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `user create|set-password|disable|enable`."""
     user = commands.add_parser("user", help="staff accounts of the console")
     actions = user.add_subparsers(dest="action", required=True)

@@ -15,7 +15,8 @@ ASK_CATEGORY = "suicide"
 # the last few messages the bars are multiplied by the context factors, and a method-seeking
 # message ("how high is the bridge") is a crisis once its method probability reaches
 # `context_method`, or when it names a method (a bridge, a dose, a rope...) and method + crisis
-# reach `context_cue`; a message that names a method below that is asked about. `distress` is what counts as distress in a message.
+# reach `context_cue`; a message that names a method below that is asked about. `distress` is
+# what counts as distress in a message.
 DEFAULT_THRESHOLDS = {
     "crisis": 0.65,
     "ask": 0.15,

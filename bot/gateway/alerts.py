@@ -15,7 +15,7 @@ from bot.vocabulary import Channel
 logger = logging.getLogger(__name__)
 
 ADVISORS = "advisors"  # the deliverer the Telegram channel registers for the advisors' chat
-CHANNEL_NAMES = {Channel.TELEGRAM: "Telegram", Channel.WEBCHAT: "web chat"}
+CHANNEL_NAMES: dict[str, str] = {Channel.TELEGRAM: "Telegram", Channel.WEBCHAT: "web chat"}
 _pending: set[asyncio.Task[bool]] = set()
 
 

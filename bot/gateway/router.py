@@ -163,7 +163,7 @@ async def _route(
         return _send_out(conversation_id, [Reply(texts.OUTAGE), *_availability(conversation_id)])
 
     replies, handover = _parse(raw)
-    crisis_handover = bool(handover) and str(handover.get("reason")) == "crisis"
+    crisis_handover = handover is not None and str(handover.get("reason")) == "crisis"
     if handover:
         reason, urgent = str(handover.get("reason")), bool(handover.get("urgent"))
         store.set_state(conversation_id, ConversationState.WAITING, reason=reason, urgent=urgent)

@@ -68,7 +68,7 @@ CRISIS_RESPONSES = {
     "crisis_abuse": "utter_crisis_abuse",
     "crisis_other": "utter_crisis_other",
 }
-ABUSE_BY_CHANNEL = {Channel.TELEGRAM: "utter_crisis_abuse_telegram"}
+ABUSE_BY_CHANNEL: dict[str, str] = {Channel.TELEGRAM: "utter_crisis_abuse_telegram"}
 CRISIS_CHECK = "utter_crisis_check"
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.conversations import new_conversation_id
@@ -74,4 +75,4 @@ def prune_claims(keep: timedelta = CLAIM_KEEP) -> int:
         result = session.execute(
             delete(TelegramUpdate).where(TelegramUpdate.received_at < utcnow() - keep)
         )
-        return result.rowcount or 0
+        return cast(CursorResult[Any], result).rowcount or 0

@@ -7,8 +7,8 @@ the rate limit, so a person in crisis is never answered with "slow down" or a ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 from fastapi.encoders import jsonable_encoder
@@ -31,7 +31,7 @@ class KindErrorRoute(APIRoute):
     """Error answers keep FastAPI's `detail` and add `message`: the kind text with 999 and
     116 123 that the page shows. Errors are logged by type only (a body holds words)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def kind_errors(request: Request) -> Response:

@@ -137,9 +137,9 @@ async def request(
 
 def install() -> None:
     """Put the kept-session request in place of Rasa's (idempotent)."""
-    EndpointConfig.request = request  # type: ignore[method-assign]
+    EndpointConfig.request = request
 
 
 def uninstall() -> None:
     """Put Rasa's request back (for the tests that compare the two)."""
-    EndpointConfig.request = _rasa_request  # type: ignore[method-assign]
+    EndpointConfig.request = _rasa_request

@@ -51,12 +51,12 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
 
 def install() -> None:
     """Put the built-once check in place of Rasa's (idempotent)."""
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate_action_result
 
 
 def uninstall() -> None:
     """Put Rasa's check back (for the tests that compare the two)."""
-    RemoteAction._validate_action_result = _rasa_validate_action_result  # type: ignore
+    RemoteAction._validate_action_result = _rasa_validate_action_result
 
 
 __all__ = ["ValidationError", "install", "uninstall", "validate_action_result"]

@@ -33,9 +33,9 @@ def resolve_by_type(type_name: str, default: Type[Event] | None = None) -> Type[
 
 def install() -> None:
     """Put the remembering lookup in place of Rasa's (idempotent)."""
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def uninstall() -> None:
     """Put Rasa's lookup back (for the tests that compare the two)."""
-    Event.resolve_by_type = staticmethod(_rasa_resolve_by_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(_rasa_resolve_by_type)

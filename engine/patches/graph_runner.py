@@ -49,9 +49,9 @@ def run(
 
 def install() -> None:
     """Put the in-order run in place of Rasa's (idempotent)."""
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
+    DaskGraphRunner.run = run
 
 
 def uninstall() -> None:
     """Put Rasa's run back (for the tests that compare the two)."""
-    DaskGraphRunner.run = _rasa_run  # type: ignore[method-assign]
+    DaskGraphRunner.run = _rasa_run
