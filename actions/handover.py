@@ -36,7 +36,7 @@ ABUSE_BY_CHANNEL: dict[str, str] = {Channel.TELEGRAM: "utter_crisis_abuse_telegr
 CRISIS_TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"}
 # Questions the assistant answers from the domain that are not worth answering after a "no".
 NOT_A_TOPIC = frozenset({"service_hours"})
-MIN_TOPIC_CONFIDENCE = 0.3  # the FallbackClassifier's threshold in config.yml
+MIN_TOPIC_CONFIDENCE = 0.35  # the FallbackClassifier's threshold in config.yml
 
 
 def crisis_response(intent: str | None, channel: str) -> str:
