@@ -29,7 +29,8 @@ HELDOUT = sorted((TESTS / "nlu").glob("heldout_*.yml")) + sorted(
     (TESTS / "nlu_real").glob("heldout_*.yml")
 )
 FALLBACK = "nlu_fallback"
-CRISIS = frozenset({"crisis", "crisis_abuse", "crisis_other"})
+# A crisis example is recognised when it gets a crisis reply or the direct question.
+CRISIS = frozenset({"crisis", "crisis_abuse", "crisis_other", "crisis_check"})
 # [text](place) or [text]{"entity": "place", ...}
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)(?::[^)]*)?\)|\[([^\]]+)\](\{[^}]*\})")
 
