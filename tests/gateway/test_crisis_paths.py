@@ -35,6 +35,7 @@ from bot.store.session import get_engine, get_sessionmaker
 from bot.telegram import build_application
 from tests.support.fake_telegram import FakeTelegram, text_update
 from tests.support.rasa import ScriptedRasa
+from tests.support.waiting import wait_for
 from tests.support.webchat import WebChat
 
 NONE = Assessment("none", None, 0.0, "none")
@@ -66,27 +67,6 @@ def detector(monkeypatch: pytest.MonkeyPatch) -> FakeDetector:
     fake.findings = {"i want to kill myself": SUICIDE}
     monkeypatch.setattr(crisis, "assess", fake)
     return fake
-
-
-@pytest.fixture
-def alerts() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """The urgent alerts sent to the advisors' chat."""
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def deliver(conversation_id: str, event: dict[str, Any]) -> None:
-        sent.append((conversation_id, event))
-
-    hub.register_deliverer(ADVISORS, deliver)
-    yield sent
-    hub.unregister_deliverer(ADVISORS)
-
-
-def wait_for(found: list[Any], count: int = 1, timeout: float = 3) -> list[Any]:
-    """Alerts go out in the background: wait for them."""
-    deadline = time.monotonic() + timeout
-    while len(found) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return found
 
 
 def joined(replies: list[dict[str, Any]]) -> str:

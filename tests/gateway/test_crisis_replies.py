@@ -24,9 +24,7 @@ from telegram import Update
 from actions.handover import ActionCrisis, ActionCrisisCheckNo
 from bot.crisis import Assessment
 from bot.gateway import availability, crisis, texts
-from bot.gateway.alerts import ADVISORS
 from bot.gateway.availability import UK, crisis_notice
-from bot.gateway.push import hub
 from bot.settings import get_settings
 from bot.store import staff
 from bot.store import telegram as telegram_store
@@ -36,6 +34,7 @@ from bot.telegram import build_application
 from tests.support.actions import make_tracker, run_action
 from tests.support.fake_telegram import FakeTelegram, callback_update, text_update
 from tests.support.rasa import ScriptedRasa
+from tests.support.waiting import wait_for
 from tests.support.webchat import WebChat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,27 +80,6 @@ def out_of_hours(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-@pytest.fixture
-def alerts() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """The urgent alerts sent to the advisors' chat."""
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def deliver(conversation_id: str, event: dict[str, Any]) -> None:
-        sent.append((conversation_id, event))
-
-    hub.register_deliverer(ADVISORS, deliver)
-    yield sent
-    hub.unregister_deliverer(ADVISORS)
-
-
-def wait_for(found: list[Any], count: int = 1, timeout: float = 3) -> list[Any]:
-    """Alerts go out in the background: wait for them."""
-    deadline = time.monotonic() + timeout
-    while len(found) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return found
 
 
 def conversation(conversation_id: str) -> Conversation:
