@@ -115,7 +115,7 @@ def start(spec: SystemSpec, ports: Ports, db_url: str, logs: Path, stack: Stack)
     actions = stack.add(
         spawn(
             "actions",
-            [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
+            [str(PYTHON), "-m", "actions.server", "--port", str(ports.actions)],
             {"DATABASE_URL": db_url, "SANIC_HOST": "127.0.0.1", **spec.actions_env},
             logs / "actions.log",
         )

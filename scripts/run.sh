@@ -22,7 +22,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+SANIC_HOST=127.0.0.1 .venv/bin/python -m actions.server --port "$ACTION_PORT" &
 pids+=($!)
 .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" \
   --model models/welfare.tar.gz --endpoints endpoints.yml --credentials credentials.yml &

@@ -115,9 +115,7 @@ def start_action_server(port: int, database_url: str, log: Path) -> subprocess.P
             [
                 str(ROOT / ".venv/bin/python"),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "actions.server",
                 "--port",
                 str(port),
             ],
