@@ -154,11 +154,11 @@ def weight_rows(fitted: Fitted) -> tuple[dict[int, list[int]], list[float]]:
 def as_model(fitted: Fitted, thresholds: dict[str, float]) -> Model:
     """The run-time model for fitted weights, so cross-validation uses the real inference."""
     rows, intercept = weight_rows(fitted)
-    return Model(
+    return Model.from_rows(
         labels=LABELS,
         bits=HASH_BITS,
         intercept=tuple(intercept),
-        weights={c: tuple(v / SCALE for v in row) for c, row in rows.items()},
+        rows={c: [v / SCALE for v in row] for c, row in rows.items()},
         thresholds=thresholds,
         meta={},
     )

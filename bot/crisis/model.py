@@ -43,6 +43,29 @@ class Model:
     thresholds: dict[str, float]
     meta: dict[str, Any]
 
+    @classmethod
+    def from_rows(
+        cls,
+        labels: tuple[str, ...],
+        bits: int,
+        intercept: tuple[float, ...],
+        rows: dict[int, Sequence[float]],
+        thresholds: dict[str, float],
+        meta: dict[str, Any],
+    ) -> Model:
+        """A model from feature index -> one weight per label (the file's and the trainer's
+        form), packed into the flat arrays inference reads."""
+        ordered = sorted(rows.items())
+        return cls(
+            labels=labels,
+            bits=bits,
+            intercept=intercept,
+            indices=array("q", (index for index, _ in ordered)),
+            weights=array("d", (w for _, row in ordered for w in row)),
+            thresholds=thresholds,
+            meta=meta,
+        )
+
     def probabilities(self, sentences: Sequence[Sequence[str]]) -> dict[str, float]:
         """Label -> probability for a normalised message (a softmax over the labels)."""
         scores = list(self.intercept)
@@ -70,15 +93,11 @@ def load(path: Path = MODEL_FILE) -> Model:
     """Load the model once per process; weights are stored as integers over a scale."""
     doc = read(path)
     scale = float(doc["scale"])
-    rows = sorted((int(index), row) for index, row in doc["weights"].items())
-    indices = array("q", (index for index, _ in rows))
-    weights = array("d", (w / scale for _, row in rows for w in row))
-    return Model(
+    return Model.from_rows(
         labels=tuple(doc["labels"]),
         bits=int(doc["hash_bits"]),
         intercept=tuple(float(b) for b in doc["intercept"]),
-        indices=indices,
-        weights=weights,
+        rows={int(index): [w / scale for w in row] for index, row in doc["weights"].items()},
         thresholds={k: float(v) for k, v in doc["thresholds"].items()},
         meta={k: doc.get(k) for k in META},
     )
