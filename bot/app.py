@@ -19,6 +19,7 @@ from bot.console.streams import stream_router as staff_stream_router
 from bot.gateway.push import hub
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.ratelimit import RateLimiter
+from bot.gateway.security import BodyLimit, SecurityHeaders
 from bot.settings import get_settings
 from bot.store.session import get_engine
 from bot.telegram.runner import start_telegram, stop_telegram
@@ -53,7 +54,19 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
                 await stop_telegram(app.state.telegram, hub)
             await app.state.rasa.close()
 
-    app = FastAPI(title="Welfare Advice Line gateway", lifespan=lifespan)
+    settings = get_settings()
+    docs = settings.api_docs
+    app = FastAPI(
+        title="Welfare Advice Line gateway",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.add_middleware(
+        SecurityHeaders, hsts=settings.cookie_secure, frame_ancestors=settings.frame_ancestors
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(webchat_router)
     app.include_router(page_router)
     app.include_router(stream_router)

@@ -15,6 +15,13 @@ def _default_database_url() -> str:
     return f"sqlite:///{ROOT / 'var' / 'welfare.db'}"
 
 
+def _flag(value: str | None, default: bool) -> bool:
+    """'1'/'true'/'yes'/'on' or '0'/'false'/'no'/'off'; unset or blank keeps the default."""
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting the product reads; each one is documented in docs/settings.md."""
@@ -33,6 +40,16 @@ class Settings:
     cookie_secure: bool = True
     # When advisors answer, e.g. "mon-fri 09:00-17:00; sat 10:00-13:00" (UK time); "" = unknown.
     advisor_hours: str = ""
+    # Report downloads (CSV) show counts from 1 to this minus one as "<N"; 0 turns it off.
+    report_suppress_below: int = 5
+    # Requests with a larger body are refused (413) before anything reads them.
+    max_body_bytes: int = 16 * 1024
+    # Partner sites allowed to show the web chat in a frame, e.g. "https://partner.example".
+    frame_ancestors: tuple[str, ...] = ()
+    # The gateway's /docs and OpenAPI schema: on for local http (COOKIE_SECURE=0), else off.
+    api_docs: bool = False
+    # Personal data older than this many days goes at `python -m bot.admin retention`.
+    retention_days: int = 365
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,8 +68,15 @@ class Settings:
             if env.get("ADVISOR_TELEGRAM_CHAT_ID")
             else None,
             secret_key=env.get("SECRET_KEY", ""),
-            cookie_secure=env.get("COOKIE_SECURE", "1").strip().lower() not in ("0", "false"),
+            cookie_secure=_flag(env.get("COOKIE_SECURE"), True),
             advisor_hours=env.get("ADVISOR_HOURS", ""),
+            report_suppress_below=int(
+                env.get("REPORT_SUPPRESS_BELOW") or cls.report_suppress_below
+            ),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES") or cls.max_body_bytes),
+            frame_ancestors=tuple(env.get("FRAME_ANCESTORS", "").split()),
+            api_docs=_flag(env.get("API_DOCS"), default=not _flag(env.get("COOKIE_SECURE"), True)),
+            retention_days=int(env.get("RETENTION_DAYS") or cls.retention_days),
         )
 
 

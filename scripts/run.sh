@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 export RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# A local run on this machine shows the API pages at /docs; production leaves them off.
+export API_DOCS="${API_DOCS:-1}"
 mkdir -p var/log
 
 pids=()
