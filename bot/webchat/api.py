@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.gateway import crisis, texts
 from bot.gateway.reply import Reply
@@ -37,7 +38,7 @@ class KindErrorRoute(APIRoute):
         async def kind_errors(request: Request) -> Response:
             try:
                 return await handler(request)
-            except HTTPException as error:
+            except StarletteHTTPException as error:  # FastAPI's own, and a body it cannot parse
                 body = {"detail": error.detail, "message": texts.ERROR}
                 return JSONResponse(body, error.status_code, headers=error.headers)
             except RequestValidationError as error:
