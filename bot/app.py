@@ -12,10 +12,16 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from bot import crisis
+from bot.console.admin_api import router as admin_router
+from bot.console.admin_pages import admin_pages_router
 from bot.console.api import public_router as staff_login_router
 from bot.console.api import router as staff_router
 from bot.console.pages import pages_router
+from bot.console.reports_api import router as reports_router
+from bot.console.review_api import router as review_router
+from bot.console.review_pages import review_pages_router
 from bot.console.streams import stream_router as staff_stream_router
+from bot.gateway.bus import RedisBus
 from bot.gateway.push import hub
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.ratelimit import RateLimiter
@@ -33,6 +39,16 @@ logger = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+def _database_up() -> bool:
+    """One round trip to the app database (run in a worker thread: it may block)."""
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means "down" here
+        return False
+    return True
+
+
 def create_app(rasa: RasaClient | None = None) -> FastAPI:
     """Build the app; tests pass their own Rasa client."""
 
@@ -44,6 +60,10 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
         await asyncio.to_thread(crisis.warm)
         app.state.rasa = rasa or RasaClient(settings.rasa_url)
         app.state.limiter = RateLimiter()
+        app.state.bus = None
+        if settings.redis_url:
+            app.state.bus = RedisBus(hub, settings.redis_url, settings.redis_namespace)
+            await app.state.bus.start()
         app.state.telegram = None
         if settings.telegram_bot_token:
             app.state.telegram = await start_telegram(settings, app.state.rasa, hub)
@@ -53,6 +73,8 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
             if app.state.telegram is not None:
                 await stop_telegram(app.state.telegram, hub)
             await app.state.rasa.close()
+            if app.state.bus is not None:
+                await app.state.bus.stop()
 
     settings = get_settings()
     docs = settings.api_docs
@@ -75,17 +97,18 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
     app.include_router(staff_router)
     app.include_router(staff_stream_router)
     app.include_router(pages_router)
+    app.include_router(review_router)
+    app.include_router(reports_router)
+    app.include_router(review_pages_router)
+    app.include_router(admin_router)
+    app.include_router(admin_pages_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
-        """The state of the database, the engine and the action server."""
+        """The state of the database, the engine and the action server (and, with several
+        gateway processes, the bus between them)."""
         settings = get_settings()
-        try:
-            with get_engine().connect() as connection:
-                connection.execute(text("SELECT 1"))
-            database = "ok"
-        except Exception:  # noqa: BLE001 - any failure means "down" here
-            database = "down"
+        database = "ok" if await asyncio.to_thread(_database_up) else "down"
         engine = "ok" if await app.state.rasa.is_up() else "down"
         health_url = settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
         try:
@@ -93,7 +116,10 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
                 actions = "ok" if (await client.get(health_url)).status_code == 200 else "down"
         except httpx.HTTPError:
             actions = "down"
-        return {"database": database, "engine": engine, "action_server": actions}
+        parts = {"database": database, "engine": engine, "action_server": actions}
+        if app.state.bus is not None:
+            parts["push_bus"] = "ok" if app.state.bus.connected.is_set() else "down"
+        return parts
 
     return app
 

@@ -40,8 +40,15 @@ class Settings:
     cookie_secure: bool = True
     # When advisors answer, e.g. "mon-fri 09:00-17:00; sat 10:00-13:00" (UK time); "" = unknown.
     advisor_hours: str = ""
+    # A web chat session's token stops working after this many minutes without a message.
+    webchat_idle_minutes: int = 60
     # Report downloads (CSV) show counts from 1 to this minus one as "<N"; 0 turns it off.
     report_suppress_below: int = 5
+    # Redis (redis://host:6379/0) for what several gateway processes share: live events and
+    # the rate limit. Unset: one process, everything in memory.
+    redis_url: str = ""
+    # Prefix of every Redis key and channel, so two installations can share one Redis.
+    redis_namespace: str = "welfare"
     # Requests with a larger body are refused (413) before anything reads them.
     max_body_bytes: int = 16 * 1024
     # Partner sites allowed to show the web chat in a frame, e.g. "https://partner.example".
@@ -70,9 +77,12 @@ class Settings:
             secret_key=env.get("SECRET_KEY", ""),
             cookie_secure=_flag(env.get("COOKIE_SECURE"), True),
             advisor_hours=env.get("ADVISOR_HOURS", ""),
+            webchat_idle_minutes=int(env.get("WEBCHAT_IDLE_MINUTES") or cls.webchat_idle_minutes),
             report_suppress_below=int(
                 env.get("REPORT_SUPPRESS_BELOW") or cls.report_suppress_below
             ),
+            redis_url=env.get("REDIS_URL", "").strip(),
+            redis_namespace=env.get("REDIS_NAMESPACE", "").strip() or cls.redis_namespace,
             max_body_bytes=int(env.get("MAX_BODY_BYTES") or cls.max_body_bytes),
             frame_ancestors=tuple(env.get("FRAME_ANCESTORS", "").split()),
             api_docs=_flag(env.get("API_DOCS"), default=not _flag(env.get("COOKIE_SECURE"), True)),

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
@@ -17,7 +18,7 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from bot.console import auth, service
 from bot.console.api import queue_item
 from bot.console.auth import CurrentStaff, client_of
-from bot.gateway.push import QUEUE_TOPIC, conversation_topic, hub
+from bot.gateway.push import QUEUE_TOPIC, RESYNC, conversation_topic, hub
 from bot.store import conversations
 from bot.store import staff as staff_store
 
@@ -43,18 +44,25 @@ def _still_signed_in(token: str) -> bool:
     return staff_store.session_staff(token, staff_store.SESSION_IDLE) is not None
 
 
+async def _stored_since(conversation_id: str, after: int) -> list[dict[str, Any]]:
+    """Messages stored after `after`, read in a worker thread (a database call)."""
+    transcript = await asyncio.to_thread(conversations.transcript, conversation_id)
+    return [{**vars(m), "from": m.sender} for m in transcript if m.id > after]
+
+
 async def _queue_events(token: str) -> AsyncIterator[ServerSentEvent]:
     queue = hub.subscribe(QUEUE_TOPIC)  # before the first read, so no change falls between
     try:
-        yield _queue_event(None)
+        yield await asyncio.to_thread(_queue_event, None)
         while True:
             try:
                 change = await asyncio.wait_for(queue.get(), PING_SECONDS)
             except TimeoutError:
-                if not _still_signed_in(token):
+                if not await asyncio.to_thread(_still_signed_in, token):
                     return
                 continue
-            yield _queue_event(change)
+            # A resync (events may have been missed) reads the whole queue again, as any change.
+            yield await asyncio.to_thread(_queue_event, change)
     finally:
         hub.unsubscribe(QUEUE_TOPIC, queue)
 
@@ -66,18 +74,21 @@ async def _conversation_events(
     queue = hub.subscribe(topic)
     sent = after
     try:
-        for message in conversations.transcript(conversation_id):
-            if message.id > after:
-                sent = message.id
-                yield _message_event({**vars(message), "from": message.sender})
+        for stored in await _stored_since(conversation_id, sent):
+            sent = int(stored["id"])
+            yield _message_event(stored)
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), PING_SECONDS)
             except TimeoutError:
-                if not _still_signed_in(token):
+                if not await asyncio.to_thread(_still_signed_in, token):
                     return
                 continue
-            if "id" not in event:
+            if event == RESYNC:  # live events may have been missed: read them back
+                for stored in await _stored_since(conversation_id, sent):
+                    sent = int(stored["id"])
+                    yield _message_event(stored)
+            elif "id" not in event:
                 yield ServerSentEvent(data=json.dumps(event), event=str(event.get("event")))
             elif int(event["id"]) > sent:
                 sent = int(event["id"])

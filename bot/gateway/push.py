@@ -2,7 +2,9 @@
 
 One hub per gateway process. Subscribers (a web chat stream, the advisor console) get an
 asyncio queue per topic; channels that push to a third party (Telegram) register a deliverer
-that is called for every later message to a conversation on that channel.
+that is called for every later message to a conversation on that channel. With several
+gateway processes, a relay (bot/gateway/bus.py, Redis pub/sub) carries every event to the
+others, whose hubs hand it to their own subscribers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ logger = logging.getLogger(__name__)
 Event = dict[str, Any]
 Deliverer = Callable[[str, Event], Awaitable[None]]
 
+Relay = Callable[[str, Event], None]
+
 QUEUE_TOPIC = "queue"
+# Sent to every local subscriber when events may have been missed (the relay reconnected):
+# streams then read what they have not sent from the database.
+RESYNC = {"event": "resync"}
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -33,6 +40,11 @@ class PushHub:
         self._subscribers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._deliverers: dict[str, Deliverer] = {}
         self._max_backlog = max_backlog
+        self._relay: Relay | None = None
+
+    def set_relay(self, relay: Relay | None) -> None:
+        """Also hand every published event to `relay` (the other processes), or stop."""
+        self._relay = relay
 
     def subscribe(self, topic: str) -> asyncio.Queue[Event]:
         """A queue that receives every event published on the topic from now on."""
@@ -51,7 +63,18 @@ class PushHub:
         return len(self._subscribers.get(topic, ()))
 
     def publish(self, topic: str, event: Event) -> None:
-        """Hand the event to every subscriber; a stuck subscriber loses events, not the hub."""
+        """Hand the event to every subscriber here and, through the relay, in other processes."""
+        self.publish_local(topic, event)
+        if self._relay is not None:
+            self._relay(topic, event)
+
+    def resync(self) -> None:
+        """Tell every local subscriber that events may have been missed."""
+        for topic in list(self._subscribers):
+            self.publish_local(topic, dict(RESYNC))
+
+    def publish_local(self, topic: str, event: Event) -> None:
+        """Hand the event to this process's subscribers; a stuck one loses events, not the hub."""
         for queue in list(self._subscribers.get(topic, ())):
             try:
                 queue.put_nowait(event)

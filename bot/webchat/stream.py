@@ -8,14 +8,16 @@ reconnect loses nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Query
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
-from bot.gateway.push import conversation_topic, hub
+from bot.gateway.push import RESYNC, conversation_topic, hub
 from bot.store import conversations
 from bot.vocabulary import Sender
 from bot.webchat.api import Conversation
@@ -31,19 +33,30 @@ def _event(message: dict[str, object]) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(body), event="message", id=str(message["id"]))
 
 
+async def _stored_since(conversation_id: str, after: int) -> AsyncIterator[dict[str, Any]]:
+    """Advisor messages stored after `after`, read in a worker thread (a database call)."""
+    transcript = await asyncio.to_thread(conversations.transcript, conversation_id)
+    for message in transcript:
+        if message.id > after and message.sender == Sender.ADVISOR:
+            yield {**vars(message), "from": message.sender}
+
+
 async def _events(conversation_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
     topic = conversation_topic(conversation_id)
     queue = hub.subscribe(topic)  # before the catch-up read, so nothing falls in between
     logger.info("webchat_stream_open conversation=%s", conversation_id)
     sent = after
     try:
-        for message in conversations.transcript(conversation_id):
-            if message.id > after and message.sender == Sender.ADVISOR:
-                sent = message.id
-                yield _event({**vars(message), "from": message.sender})
+        async for stored in _stored_since(conversation_id, sent):
+            sent = int(stored["id"])
+            yield _event(stored)
         while True:
             event = await queue.get()
-            if event.get("later") and int(event["id"]) > sent:
+            if event == RESYNC:  # live events may have been missed: read them back
+                async for stored in _stored_since(conversation_id, sent):
+                    sent = int(stored["id"])
+                    yield _event(stored)
+            elif event.get("later") and int(event["id"]) > sent:
                 sent = int(event["id"])
                 yield _event(event)
     finally:
