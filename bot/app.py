@@ -19,7 +19,7 @@ from bot.console.streams import stream_router as staff_stream_router
 from bot.gateway.bus import RedisBus
 from bot.gateway.push import hub
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.ratelimit import RateLimiter
+from bot.gateway.ratelimit import RateLimiter, SharedRateLimiter
 from bot.gateway.security import BodyLimit, SecurityHeaders
 from bot.settings import get_settings
 from bot.store.session import get_engine
@@ -54,7 +54,11 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
         # the first person to write does not wait for them.
         await asyncio.to_thread(crisis.warm)
         app.state.rasa = rasa or RasaClient(settings.rasa_url)
-        app.state.limiter = RateLimiter()
+        app.state.limiter = (
+            SharedRateLimiter(settings.redis_url, settings.redis_namespace)
+            if settings.redis_url
+            else RateLimiter()
+        )
         app.state.bus = None
         if settings.redis_url:
             app.state.bus = RedisBus(hub, settings.redis_url, settings.redis_namespace)
@@ -70,6 +74,8 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
             await app.state.rasa.close()
             if app.state.bus is not None:
                 await app.state.bus.stop()
+            if isinstance(app.state.limiter, SharedRateLimiter):
+                await app.state.limiter.close()
 
     settings = get_settings()
     docs = settings.api_docs

@@ -141,7 +141,7 @@ async def post_message(
         if not check.flagged:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again")
         return _replies_out(crisis.answer_without_store(None, Channel.WEBCHAT, check))
-    limited = not request.app.state.limiter.allow(conversation_id)
+    limited = not await request.app.state.limiter.check(conversation_id)
     if limited and not check.flagged:
         return RepliesOut(messages=[ReplyOut(text=texts.SLOW_DOWN)])
     replies = await handle_person_message(

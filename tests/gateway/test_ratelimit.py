@@ -28,3 +28,39 @@ def test_remembered_senders_are_capped() -> None:
         limiter.allow("busy", 1)  # seen recently, so never the one dropped
     assert len(limiter) == 100
     assert not limiter.allow("busy", 2)
+
+
+def test_the_shared_limit_holds_across_processes() -> None:
+    """Two limiters (two gateway processes) on the machine's Redis share one window."""
+    import asyncio
+    import uuid
+
+    from bot.gateway.ratelimit import SharedRateLimiter
+
+    async def run() -> None:
+        namespace = f"test-{uuid.uuid4().hex}"
+        first = SharedRateLimiter("redis://127.0.0.1:6379/0", namespace, limit=3, window_s=30)
+        second = SharedRateLimiter("redis://127.0.0.1:6379/0", namespace, limit=3, window_s=30)
+        try:
+            got = [await limiter.check("c1") for limiter in (first, second, first, second)]
+            assert got == [True, True, True, False]
+            assert await second.check("c2")  # another sender has a window of its own
+        finally:
+            await first.close()
+            await second.close()
+
+    asyncio.run(run())
+
+
+def test_without_redis_the_process_keeps_its_own_window() -> None:
+    import asyncio
+
+    from bot.gateway.ratelimit import SharedRateLimiter
+
+    async def run() -> None:
+        limiter = SharedRateLimiter("redis://127.0.0.1:1/0", "test", limit=2, window_s=30)
+        got = [await limiter.check("c1") for _ in range(3)]
+        await limiter.close()
+        assert got == [True, True, False]
+
+    asyncio.run(run())
