@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,7 +161,12 @@ def start(spec: SystemSpec, ports: Ports, db_url: str, logs: Path, stack: Stack)
                 "--timeout-graceful-shutdown",
                 "5",
             ],  # fmt: skip
-            {"DATABASE_URL": db_url, "RASA_URL": engine_url, "TELEGRAM_BOT_TOKEN": ""},
+            {
+                "DATABASE_URL": db_url,
+                "RASA_URL": engine_url,
+                "TELEGRAM_BOT_TOKEN": "",
+                "SECRET_KEY": secrets.token_hex(32),
+            },
             logs / "gateway.log",
         )
     )

@@ -50,6 +50,13 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = get_settings()
+        if settings.cookie_secure and not settings.secret_key:
+            # Each process would sign with a key of its own: logins would break across
+            # processes and restarts. Refuse rather than half work.
+            raise RuntimeError(
+                "SECRET_KEY must be set when cookies are Secure (COOKIE_SECURE is on): "
+                "see docs/settings.md"
+            )
         # The crisis detector's spelling data and model load now, off the event loop, so
         # the first person to write does not wait for them.
         await asyncio.to_thread(crisis.warm)

@@ -12,6 +12,13 @@ export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTION_PORT}/w
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 # A local run on this machine shows the API pages at /docs; production leaves them off.
 export API_DOCS="${API_DOCS:-1}"
+# The console's signing key: kept in var/ for a local run, so logins survive a restart.
+if [[ -z "${SECRET_KEY:-}" ]]; then
+  mkdir -p var
+  [[ -s var/secret_key ]] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/secret_key)
+  SECRET_KEY="$(cat var/secret_key)"
+  export SECRET_KEY
+fi
 mkdir -p var/log
 
 pids=()

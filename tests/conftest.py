@@ -9,11 +9,16 @@ app's packages, so this file imports the app only inside its fixtures.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+# The gateway refuses to start with Secure cookies and no SECRET_KEY (as in production); every
+# gateway a test starts, in this process or as a child process, signs with this one.
+os.environ.setdefault("SECRET_KEY", "test-secret-" + os.urandom(8).hex())
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

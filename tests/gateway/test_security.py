@@ -101,3 +101,9 @@ def test_api_docs_are_off_unless_asked_for(client_for) -> None:
     assert client_for().get("/openapi.json").status_code == 404
     assert client_for(API_DOCS="1").get("/openapi.json").status_code == 200
     assert client_for(COOKIE_SECURE="0").get("/docs").status_code == 200
+
+
+def test_secure_cookies_without_a_secret_key_refuse_to_start(client_for) -> None:
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        client_for(SECRET_KEY="")
+    assert client_for(SECRET_KEY="", COOKIE_SECURE="0").get("/healthz").status_code == 200
