@@ -1,11 +1,16 @@
 """Start and stop the Telegram channel with the gateway: long polling, or a webhook.
 
+With several gateway processes (REDIS_URL), every process builds the bot, so any of them can
+send a message or handle a webhook delivery, and exactly one polls or registers the webhook
+(bot/telegram/leader.py).
+
 Later messages (an advisor's replies) reach the person's chat through a deliverer that the
 runner registers with the push hub.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -17,8 +22,12 @@ from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.store import telegram as store
 from bot.telegram.bot import CHANNEL, build_application, send_to_chat
+from bot.telegram.leader import Leadership
 
 logger = logging.getLogger(__name__)
+
+# Each running application's claim on being the one poller (with several gateway processes).
+_leaderships: dict[int, Leadership] = {}
 
 
 async def start_telegram(settings: Settings, rasa: RasaClient, push: PushHub) -> Application:
@@ -30,22 +39,25 @@ async def start_telegram(settings: Settings, rasa: RasaClient, push: PushHub) ->
     )
     await application.initialize()
     await application.start()
-    if settings.telegram_webhook_url:
-        await application.bot.set_webhook(
-            settings.telegram_webhook_url,
-            secret_token=settings.telegram_webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        logger.info("telegram_started mode=webhook")
+
+    async def go_live() -> None:
+        await _go_live(application, settings)
+
+    async def stand_down() -> None:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+            logger.info("telegram_polling_stopped")
+
+    if settings.redis_url:
+        # Several gateway processes: one of them polls (or registers the webhook).
+        leadership = Leadership(settings.redis_url, settings.redis_namespace, go_live, stand_down)
+        leadership.start()
+        _leaderships[id(application)] = leadership
     else:
-        await application.bot.delete_webhook()
-        if application.updater is None:
-            raise RuntimeError("long polling needs the application built with an updater")
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        logger.info("telegram_started mode=polling")
+        await go_live()
 
     async def deliver(conversation_id: str, event: Event) -> None:
-        chat_id = store.chat_for_conversation(conversation_id)
+        chat_id = await asyncio.to_thread(store.chat_for_conversation, conversation_id)
         if chat_id is None:
             raise LookupError("no Telegram chat for this conversation")
         await send_to_chat(application.bot, chat_id, str(event["text"]), event.get("buttons") or [])
@@ -61,10 +73,30 @@ async def start_telegram(settings: Settings, rasa: RasaClient, push: PushHub) ->
     return application
 
 
+async def _go_live(application: Application, settings: Settings) -> None:
+    """Register the webhook, or start long polling."""
+    if settings.telegram_webhook_url:
+        await application.bot.set_webhook(
+            settings.telegram_webhook_url,
+            secret_token=settings.telegram_webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info("telegram_started mode=webhook")
+        return
+    await application.bot.delete_webhook()
+    if application.updater is None:
+        raise RuntimeError("long polling needs the application built with an updater")
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    logger.info("telegram_started mode=polling")
+
+
 async def stop_telegram(application: Application, push: PushHub) -> None:
     """Stop polling (the webhook stays registered: Telegram keeps updates until we are back)."""
     push.unregister_deliverer(CHANNEL)
     push.unregister_deliverer(ADVISORS)
+    leadership = _leaderships.pop(id(application), None)
+    if leadership is not None:
+        await leadership.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     await application.stop()
