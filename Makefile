@@ -18,7 +18,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup train spacy migrate run shell test test-unit test-engine test-rasa test-e2e test-unpatched lint format clean chromium bench nlu-cv
+.PHONY: help setup train spacy migrate run run-prod shell test test-unit test-engine test-rasa test-e2e test-unpatched lint format clean chromium bench nlu-cv content-report
 
 help:
 	@echo "make run    set up, train if needed, migrate, start the assistant"
@@ -60,6 +60,11 @@ migrate: $(APP)
 
 run: setup train migrate
 	scripts/run.sh
+
+# The production profile (docs/deploy.md): PostgreSQL (DATABASE_URL), Redis (REDIS_URL),
+# SECRET_KEY; two gateway workers, two engine workers, the action server.
+run-prod: setup train migrate
+	scripts/run_prod.sh
 
 shell: setup train migrate
 	scripts/shell.sh
@@ -130,6 +135,11 @@ nlu-cv: $(APP) $(ENGINE) $(SPACY)
 bench: $(APP) $(ENGINE) $(SPACY)
 	$(VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(REUSE),--reuse-reference) \
 		$(BENCH_ARGS)
+
+# Every welfare answer (content/answers/) with its sources, checked date, length and reading age;
+# flags answers not checked for six months. CONTENT_REPORT_ARGS=--fail-stale exits 1 on those.
+content-report: $(APP)
+	$(VENV)/bin/python scripts/content_report.py $(CONTENT_REPORT_ARGS)
 
 clean:
 	rm -rf models results var/*.db
