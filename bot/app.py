@@ -72,7 +72,9 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
             await app.state.bus.start()
         app.state.telegram = None
         if settings.telegram_bot_token:
-            app.state.telegram = await start_telegram(settings, app.state.rasa, hub)
+            app.state.telegram = await start_telegram(
+                settings, app.state.rasa, hub, app.state.limiter
+            )
         try:
             yield
         finally:

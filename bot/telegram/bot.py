@@ -24,10 +24,13 @@ from telegram.ext import (
 )
 
 from bot.gateway import crisis
+from bot.gateway import texts as gateway_texts
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.ratelimit import RateLimiter, SharedRateLimiter
 from bot.gateway.router import Reply, handle_person_message
 from bot.store import telegram as store
 from bot.telegram import texts
+from bot.telegram.ordering import PerChatOrder
 from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,8 @@ MAX_CALLBACK_BYTES = 64
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE & PRIVATE
 # Set by the webhook around one update: the error handler flags a failure in it.
+Limiter = RateLimiter | SharedRateLimiter
+
 HANDLING_FAILED: ContextVar[asyncio.Event | None] = ContextVar("handling_failed", default=None)
 
 
@@ -141,8 +146,18 @@ async def _route(
         return
     try:
         logger.info("%s conversation=%s", event, conversation_id)
+        limited = not await context.application.bot_data["limiter"].check(conversation_id)
+        if limited and not check.flagged:
+            await send_replies(update, [Reply(gateway_texts.SLOW_DOWN)])
+            return
         replies = await handle_person_message(
-            _rasa(context), conversation_id, CHANNEL, text=text, payload=payload, check=check
+            _rasa(context),
+            conversation_id,
+            CHANNEL,
+            text=text,
+            payload=payload,
+            check=check,
+            limited=limited,
         )
     except Exception:
         store.release_update(update.update_id)
@@ -206,16 +221,26 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         failed.set()
 
 
-def build_application(token: str, rasa: RasaClient, base_url: str = "") -> Application:
+def build_application(
+    token: str, rasa: RasaClient, base_url: str = "", limiter: Limiter | None = None
+) -> Application:
     """The bot; `base_url` points it at another Bot API server (TELEGRAM_API_BASE_URL),
-    given like Telegram's own "https://api.telegram.org/bot" (the token is appended)."""
-    builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter())
+    given like Telegram's own "https://api.telegram.org/bot" (the token is appended).
+    Updates of different chats are handled at once, one chat's in order (PerChatOrder);
+    `limiter` slows down a sender who floods the line, as on the web chat."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .rate_limiter(AIORateLimiter())
+        .concurrent_updates(PerChatOrder())
+    )
     if base_url:
         root = base_url.rstrip("/")
         file_root = root[: -len("/bot")] + "/file/bot" if root.endswith("/bot") else root
         builder = builder.base_url(root).base_file_url(file_root)
     application = builder.build()
     application.bot_data["rasa"] = rasa
+    application.bot_data["limiter"] = limiter or RateLimiter()
     application.add_handler(CommandHandler("start", on_start, filters=NEW_MESSAGE))
     application.add_handler(CommandHandler("help", on_help, filters=NEW_MESSAGE))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.TEXT, on_text))

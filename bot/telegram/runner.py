@@ -21,7 +21,7 @@ from bot.gateway.push import Event, PushHub
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.store import telegram as store
-from bot.telegram.bot import CHANNEL, build_application, send_to_chat
+from bot.telegram.bot import CHANNEL, Limiter, build_application, send_to_chat
 from bot.telegram.leader import Leadership
 
 logger = logging.getLogger(__name__)
@@ -30,12 +30,15 @@ logger = logging.getLogger(__name__)
 _leaderships: dict[int, Leadership] = {}
 
 
-async def start_telegram(settings: Settings, rasa: RasaClient, push: PushHub) -> Application:
-    """Build and start the bot; polling unless TELEGRAM_WEBHOOK_URL is set."""
+async def start_telegram(
+    settings: Settings, rasa: RasaClient, push: PushHub, limiter: Limiter | None = None
+) -> Application:
+    """Build and start the bot; polling unless TELEGRAM_WEBHOOK_URL is set. `limiter` is the
+    gateway's own, so a sender has one limit whichever channel they write on."""
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
         raise RuntimeError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
     application = build_application(
-        settings.telegram_bot_token, rasa, settings.telegram_api_base_url
+        settings.telegram_bot_token, rasa, settings.telegram_api_base_url, limiter
     )
     await application.initialize()
     await application.start()

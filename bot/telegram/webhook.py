@@ -37,7 +37,10 @@ async def telegram_webhook(request: Request) -> Response:
     failed = asyncio.Event()
     token = HANDLING_FAILED.set(failed)
     try:
-        await application.process_update(update)
+        # Through the same processor as polling: concurrent across chats, in order within one.
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
     finally:
         HANDLING_FAILED.reset(token)
     return Response(status_code=500 if failed.is_set() else 200)
