@@ -110,18 +110,25 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
-        """The state of the database, the engine and the action server (and, with several
-        gateway processes, the bus between them)."""
+        """The state of each part: the database, the engine and the stores it really uses (its
+        tracker store and lock store), the action server and, with several gateway processes,
+        the bus between them. Any value but "ok" means unhealthy."""
         settings = get_settings()
         database = "ok" if await asyncio.to_thread(_database_up) else "down"
         engine = "ok" if await app.state.rasa.is_up() else "down"
+        # Rasa keeps answering from memory when its tracker store fails: say so.
+        report = await app.state.rasa.stores() if engine == "ok" else None
+        stores = {
+            name: "ok" if report and (report.get(name) or {}).get("ok") else "down"
+            for name in ("tracker_store", "lock_store")
+        }
         health_url = settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
         try:
             async with httpx.AsyncClient(timeout=2) as client:
                 actions = "ok" if (await client.get(health_url)).status_code == 200 else "down"
         except httpx.HTTPError:
             actions = "down"
-        parts = {"database": database, "engine": engine, "action_server": actions}
+        parts = {"database": database, "engine": engine, **stores, "action_server": actions}
         if app.state.bus is not None:
             parts["push_bus"] = "ok" if app.state.bus.connected.is_set() else "down"
         return parts

@@ -56,5 +56,15 @@ class RasaClient:
         except httpx.HTTPError:
             return False
 
+    async def stores(self) -> dict[str, Any] | None:
+        """The engine's own report on its tracker store and lock store (engine/health_channel.py),
+        or None when it cannot be read."""
+        try:
+            answer = await self.client.get(f"{self.base_url}/webhooks/health/", timeout=3)
+            report = answer.json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        return report if isinstance(report, dict) else None
+
     async def close(self) -> None:
         await self.client.aclose()

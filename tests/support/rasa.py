@@ -20,7 +20,7 @@ class ScriptedRasa:
 
     def __init__(self, replies: list[dict[str, Any]] | None = None) -> None:
         self.received: list[dict[str, Any]] = []
-        self.mode = "up"  # "down": refused; "actions_down": an empty answer
+        self.mode = "up"  # "down": refused; "actions_down": an empty answer; "memory": see below
         self.replies: list[dict[str, Any]] = copy.deepcopy(HELLO if replies is None else replies)
 
     @property
@@ -40,7 +40,12 @@ class ScriptedRasa:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/":
-            return httpx.Response(200 if self.mode == "up" else 503, text="Hello from Rasa")
+            return httpx.Response(200 if self.mode != "down" else 503, text="Hello from Rasa")
+        if request.url.path == "/webhooks/health/":
+            if self.mode == "down":
+                raise httpx.ConnectError("refused")
+            store = {"ok": self.mode != "memory"}  # "memory": fell back to keeping it in memory
+            return httpx.Response(200, json={"tracker_store": store, "lock_store": {"ok": True}})
         body = json.loads(request.content)
         self.received.append(body)
         if self.mode == "down":
