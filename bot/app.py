@@ -17,6 +17,7 @@ from bot.console.api import router as staff_router
 from bot.console.pages import pages_router
 from bot.console.streams import stream_router as staff_stream_router
 from bot.gateway.bus import RedisBus
+from bot.gateway.limits import session_limiter
 from bot.gateway.push import hub
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.ratelimit import RateLimiter, SharedRateLimiter
@@ -66,6 +67,7 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
             if settings.redis_url
             else RateLimiter()
         )
+        app.state.session_limiter = session_limiter(settings)
         app.state.bus = None
         if settings.redis_url:
             app.state.bus = RedisBus(hub, settings.redis_url, settings.redis_namespace)
@@ -83,8 +85,9 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
             await app.state.rasa.close()
             if app.state.bus is not None:
                 await app.state.bus.stop()
-            if isinstance(app.state.limiter, SharedRateLimiter):
-                await app.state.limiter.close()
+            for limiter in (app.state.limiter, app.state.session_limiter):
+                if isinstance(limiter, SharedRateLimiter):
+                    await limiter.close()
 
     settings = get_settings()
     docs = settings.api_docs

@@ -18,6 +18,7 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from bot.console import auth, service
 from bot.console.api import queue_item
 from bot.console.auth import CurrentStaff, client_of
+from bot.gateway.limits import streams
 from bot.gateway.push import QUEUE_TOPIC, RESYNC, conversation_topic, hub
 from bot.store import conversations
 from bot.store import staff as staff_store
@@ -100,7 +101,8 @@ async def _conversation_events(
 @stream_router.get("/queue/stream")
 async def queue_stream(who: CurrentStaff) -> EventSourceResponse:
     """The whole queue on connect and again after every change ("queue" events)."""
-    return EventSourceResponse(_queue_events(who.token), ping=PING_SECONDS)
+    events = streams.held(f"staff-session:{who.token}", _queue_events(who.token))
+    return EventSourceResponse(events, ping=PING_SECONDS)
 
 
 @stream_router.get("/conversations/{conversation_id}/stream")
@@ -116,6 +118,7 @@ async def conversation_stream(
         service.watch(who, conversation_id, client_of(request))
     except service.NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation") from None
-    return EventSourceResponse(
-        _conversation_events(who.token, conversation_id, after), ping=PING_SECONDS
+    events = streams.held(
+        f"staff-session:{who.token}", _conversation_events(who.token, conversation_id, after)
     )
+    return EventSourceResponse(events, ping=PING_SECONDS)

@@ -6,6 +6,7 @@ the rate limit, so a person in crisis is never answered with "slow down" or a ba
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -121,9 +122,17 @@ def conversation_or_none(
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
-def create_session() -> SessionOut:
-    """Start a conversation; keep the token secret (the page stores it in the browser)."""
-    session_id, token, _ = webchat.create_session()
+async def create_session(request: Request) -> SessionOut:
+    """Start a conversation; keep the token secret (the page stores it in the browser).
+    At most a few dozen new chats an hour come from one address (429 past that)."""
+    address = request.client.host if request.client else "unknown"
+    if not await request.app.state.session_limiter.check(address):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many new chats from this address; try again later",
+            headers={"Retry-After": "600"},
+        )
+    session_id, token, _ = await asyncio.to_thread(webchat.create_session)
     return SessionOut(session_id=session_id, token=token)
 
 

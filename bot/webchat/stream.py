@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
+from bot.gateway.limits import streams
 from bot.gateway.push import RESYNC, conversation_topic, hub
 from bot.store import conversations
 from bot.vocabulary import Sender
@@ -69,4 +70,5 @@ async def stream(
     conversation_id: Conversation, after: int = Query(default=0, ge=0)
 ) -> EventSourceResponse:
     """Later messages for this session as server-sent events ("message", JSON data)."""
-    return EventSourceResponse(_events(conversation_id, after), ping=PING_SECONDS)
+    events = streams.held(f"webchat:{conversation_id}", _events(conversation_id, after))
+    return EventSourceResponse(events, ping=PING_SECONDS)
