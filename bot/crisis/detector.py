@@ -17,6 +17,26 @@ RECENT_TURNS = 3  # distress this many messages back still lowers the bar
 WINDOW, STRIDE = 12, 6  # words per window, and the step between windows
 MAX_WORDS = 600  # the detector reads this many words of a very long message
 FOLLOW_UP_WORDS = 6  # a message this short right after a crisis is read as part of it
+# After distress, a question of one of these shapes is asked about even when the detector does
+# not know the means it names ("how many of my sertraline", "where is the tallest car park").
+MEANS_QUESTIONS = frozenset(
+    ("how", w) for w in "many much high far deep long tall fast strong big".split()
+) | frozenset({("enough", "to"), ("would", "it"), ("will", "it")})
+MEANS_QUESTIONS_3 = frozenset(
+    {
+        ("where", "can", "i"),
+        ("where", "could", "i"),
+        ("where", "do", "i"),
+        ("where", "is", "the"),
+        ("what", "happens", "if"),
+        ("what", "would", "happen"),
+        ("how", "do", "you"),
+        ("how", "would", "i"),
+        ("how", "could", "i"),
+        ("which", "is", "the"),
+    }
+)
+MILD_DISTRESS = 0.2  # crisis + distress probability in earlier messages that counts as "mild"
 METHOD_WORDS = frozenset(
     "bridge bridges viaduct roof rooftop balcony storey multistorey carpark tallest highest "
     "height heights high drop jump "
@@ -73,11 +93,11 @@ def rule_for(text: str, sentences: list[list[str]]) -> str | None:
 
 
 def _earlier(model: Model, recent: Sequence[str]) -> str | None:
-    """Whether one of the last few messages showed a crisis or distress (or neither: None)."""
+    """What the last few messages showed: "crisis", "distress", "mild" (some sign of low
+    mood, read in each message or in them together), or None."""
+    texts = [t for t in list(recent)[-RECENT_TURNS:] if isinstance(t, str) and t.strip()]
     found = None
-    for text in list(recent)[-RECENT_TURNS:]:
-        if not isinstance(text, str) or not text.strip():
-            continue
+    for text in texts:
         sentences = normalise.sentences(text)
         if rule_for(text, sentences) is not None:
             return "crisis"
@@ -86,7 +106,28 @@ def _earlier(model: Model, recent: Sequence[str]) -> str | None:
             return "crisis"
         if p and is_distress(p, model.thresholds):
             found = "distress"
+        elif p and found is None and _mild(p):
+            found = "mild"
+    if found is None and len(texts) > 1:
+        together = probabilities(model, normalise.sentences(". ".join(texts)))
+        if together and _mild(together):
+            found = "mild"
     return found
+
+
+def _mild(p: dict[str, float]) -> bool:
+    """A weak sign of low mood or crisis: not enough on its own, enough to ask about a means."""
+    return crisis_mass(p) + p.get("distress", 0.0) >= MILD_DISTRESS
+
+
+def _asks_about_means(sentences: list[list[str]]) -> bool:
+    """ "how many", "how high", "where can i get", "what happens if": the shape of a question
+    about a means, whatever the means is called."""
+    words = [w for sentence in sentences for w in sentence]
+    pairs = set(zip(words, words[1:], strict=False))
+    return bool(pairs & MEANS_QUESTIONS) or any(
+        (a, b, c) in MEANS_QUESTIONS_3 for a, b, c in zip(words, words[1:], words[2:], strict=False)
+    )
 
 
 def assess_with(
@@ -106,9 +147,19 @@ def assess_with(
     earlier = _earlier(model, recent) if recent else None
     cue = any(word in METHOD_WORDS for words in sentences for word in words)
     p = probabilities(model, sentences)
-    found = decide(p, model.thresholds, None, distressed=earlier is not None, method_cue=cue)
+    distressed = earlier in ("crisis", "distress")
+    found = decide(p, model.thresholds, None, distressed=distressed, method_cue=cue)
+    if found.decision != "none":
+        return found
     words = sum(len(s) for s in sentences)
-    if found.decision == "none" and earlier == "crisis" and 0 < words <= FOLLOW_UP_WORDS:
+    score = round(crisis_mass(p) + p.get("method", 0.0), 4) if p else 0.0
+    if earlier == "crisis" and 0 < words <= FOLLOW_UP_WORDS:
         # "tonight", "i mean it", "pills": a short follow-up to a crisis is asked about
-        return Assessment("ask", ASK_CATEGORY, round(crisis_mass(p), 4), "context")
+        return Assessment("ask", ASK_CATEGORY, score, "context")
+    if distressed and _asks_about_means(sentences):
+        # After distress, a question shaped like one about a means is asked about.
+        return Assessment("ask", ASK_CATEGORY, score, "context")
+    if earlier == "mild" and p.get("method", 0.0) >= model.thresholds["context_method"]:
+        # A clear question about a means after some sign of low mood: ask, as crisis lines do.
+        return Assessment("ask", ASK_CATEGORY, score, "context")
     return found
