@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import RESPONSES, TOPIC_INTENTS
+from actions.answers import TOPIC_INTENTS, answer_topic
 from actions.common import (
     TOPIC_BUTTONS,
     channel_of,
@@ -83,9 +83,7 @@ class ActionCrisisCheckNo(Action):
         if topic is None:
             dispatcher.utter_message(response="utter_affirm", buttons=TOPIC_BUTTONS)
             return []
-        dispatcher.utter_message(response=f"utter_{topic}")
-        log_contact(tracker, Outcome.ANSWERED, topics=[topic])
-        return []
+        return answer_topic(dispatcher, tracker, topic)
 
 
 def topic_before_check(events: list[dict[str, Any]]) -> str | None:
@@ -104,7 +102,6 @@ def topic_before_check(events: list[dict[str, Any]]) -> str | None:
             if (
                 name in TOPIC_INTENTS
                 and name not in NOT_A_TOPIC
-                and f"utter_{name}" in RESPONSES
                 and (ranked.get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
             ):
                 return name

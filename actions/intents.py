@@ -15,8 +15,11 @@ CRISIS_INTENTS: frozenset[str] = frozenset(
 # Requests that leave whatever the person was doing: a form, a question.
 FLOW_CHANGES: frozenset[str] = frozenset({"cancel", "human", "refer_self"})
 
+# "Tell me more" (the button under an answer, or typed) asks for the rest of that answer.
+TELL_ME_MORE = "tell_me_more"
+
 # Messages that are never read as an answer to a form question.
-NOT_AN_ANSWER: frozenset[str] = CRISIS_INTENTS | FLOW_CHANGES
+NOT_AN_ANSWER: frozenset[str] = CRISIS_INTENTS | FLOW_CHANGES | {TELL_ME_MORE}
 
 # Intents whose text is never read as a place, so a question asked mid-form is not a town.
 NOT_A_PLACE: frozenset[str] = NOT_AN_ANSWER | {"help_topics", "change_answer"}

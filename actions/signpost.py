@@ -1,4 +1,5 @@
-"""District signposting: ask where the person lives, name that district's provider(s)."""
+"""District signposting: ask where the person lives, name that district's provider(s) and how to
+reach them."""
 
 from __future__ import annotations
 
@@ -54,12 +55,22 @@ class ActionSignpost(Action):
         if service is None:
             dispatcher.utter_message(response="utter_ask_district")
             return []
-        dispatcher.utter_message(
-            response="utter_signpost", district=service.district, providers=service.provider_names
+        # A provider is never named without a way to reach it: its phone, web page, address
+        # and hours as far as staff have filled them in (the admin pages, or
+        # content/services.yml), else a referral or an advisor here. Unset details go unsaid.
+        parts = (
+            service.phone,
+            service.website,
+            f"address: {service.address}" if service.address else "",
+            f"open {service.opening_hours}" if service.opening_hours else "",
         )
-        details = [d for d in (service.phone, service.website) if d]
-        if details:
-            dispatcher.utter_message(response="utter_signpost_contact", details=" / ".join(details))
+        details = " / ".join(d for d in parts if d)
+        dispatcher.utter_message(
+            response="utter_signpost_contact" if details else "utter_signpost",
+            district=service.district,
+            providers=service.provider_names,
+            details=details,
+        )
         log_contact(
             tracker, Outcome.SIGNPOSTED, topics=["local_service"], district=service.district
         )

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from actions.answers import TOPIC_INTENTS, ActionAnswer
+from actions.answers import ANSWERS, TOPIC_INTENTS, ActionAnswer
 from actions.handover import ActionCrisis, ActionFallback, ActionHandover
+from bot.answers_content import more_payload
 from bot.store.models import Contact
 from bot.store.session import get_sessionmaker
 from tests.support.actions import make_tracker, run_action, slot_events
@@ -23,8 +24,14 @@ def contacts() -> list[Contact]:
 def test_every_topic_has_an_answer_and_is_logged(
     intent: str, domain: dict[str, Any], sqlite_url: str
 ) -> None:
-    messages, _ = run_action(ActionAnswer(), make_tracker("q", intent), domain)
-    assert messages[0]["response"] == f"utter_{intent}"
+    messages, events = run_action(ActionAnswer(), make_tracker("q", intent), domain)
+    [message] = messages
+    answer = ANSWERS[intent]
+    assert message["text"] == answer.answer and "{" not in message["text"]
+    more = [{"title": "Tell me more", "payload": more_payload(intent)}] if answer.more else []
+    assert message["buttons"][: len(more)] == more
+    assert len(message["buttons"]) == len(more) + len(answer.buttons)
+    assert slot_events(events) == {"last_topic": intent}
     [row] = contacts()
     assert (row.outcome, row.topics, row.channel) == ("answered", [intent], "webchat")
 
