@@ -67,9 +67,13 @@ def log_contact(
     try:
         record_contact(contact)
         logger.info("contact_logged conversation=%s outcome=%s", tracker.sender_id, outcome)
-    except SQLAlchemyError:
-        logger.exception(
-            "contact_log_failed conversation=%s outcome=%s", tracker.sender_id, outcome
+    except SQLAlchemyError as error:
+        # The error's type only: its text may quote what was being written.
+        logger.error(
+            "contact_log_failed conversation=%s outcome=%s error=%s",
+            tracker.sender_id,
+            outcome,
+            type(error).__name__,
         )
 
 

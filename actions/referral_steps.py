@@ -132,8 +132,13 @@ class ActionSubmitReferral(Action):
         )
         try:
             referral_id = save_referral(referral)
-        except SQLAlchemyError:
-            logger.exception("referral_save_failed conversation=%s", tracker.sender_id)
+        except SQLAlchemyError as error:
+            # The type only: a database error's text can carry the referral's details.
+            logger.error(
+                "referral_save_failed conversation=%s error=%s",
+                tracker.sender_id,
+                type(error).__name__,
+            )
             dispatcher.utter_message(response="utter_referral_save_failed")
             dispatcher.utter_message(json_message=handover_message("referral", urgent=False))
             log_contact(tracker, Outcome.HANDOVER, topics=["referral_failed"])

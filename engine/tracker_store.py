@@ -8,19 +8,33 @@ app's (`var/welfare-tracker.db`), so the engine's writes never wait on the gatew
 The engine environment has SQLAlchemy 1.4 with psycopg2, so a `postgresql+psycopg` URL (the
 app's driver) is opened with psycopg2. Bound parameters (message text) are kept out of
 database error messages and logs. Named in endpoints.yml (`tracker_store: type:`).
+
+It also forgets what a person typed for a referral once the form is over (cancelled, declined,
+interrupted, sent, or left behind by a new session): the answers' text and entities, the
+personal slots' values and the replies that repeated them (the summary) are rewritten in place,
+so the stored conversation still replays to the same state. While the form runs everything
+stays, so a restarted engine carries on with it. After a sent referral the details live in the
+referral row the person agreed to, so the engine forgets them too.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict, List
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_APP_DATABASE = ROOT / "var" / "welfare.db"
@@ -36,6 +50,29 @@ def tracker_database_url(database_url: str | None) -> str:
     if url.get_backend_name() == "postgresql":
         url = url.set(drivername="postgresql+psycopg2")
     return url.render_as_string(hide_password=False)
+
+
+# --- what is forgotten -------------------------------------------------------------------
+# The same questions and labels as the gateway's transcript (bot/gateway/texts.py
+# PERSONAL_ANSWERS); the gateway also marks a personal answer in the message metadata.
+REFERRAL_FORM = "referral_form"
+PERSONAL_ANSWER_KEY = "personal_answer"
+FORGOTTEN_KEY = "forgotten"
+PERSONAL_QUESTIONS = {
+    "preferred_name": "name",
+    "district": "area",
+    "contact_method": "how to contact you",
+    "phone": "phone number",
+    "best_time": "best time",
+    "needs": "what you need help with",
+    "needs_done": "what you need help with",
+    "probation_status": "probation status",
+}
+PERSONAL_SLOTS = frozenset(PERSONAL_QUESTIONS) - {"needs_done"}
+# Replies that repeat the answers back: the summary, the needs so far, "Thanks {name}".
+ECHOES = frozenset({"utter_ask_referral_confirm", "utter_ask_more_needs", "utter_referral_done"})
+EVENT_TYPES = ("user", "bot", "slot", "active_loop", "session_started", "restart")
+ECHO_FALLBACK = "[details left out]"
 
 
 class ProjectTrackerStore(SQLTrackerStore):
@@ -61,3 +98,146 @@ class ProjectTrackerStore(SQLTrackerStore):
     def database(self) -> str:
         """Which database holds the state (without the password), for health checks."""
         return self.engine.url.render_as_string(hide_password=True)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save; then, unless the referral form is still running, forget what the
+        person typed for it (only when the conversation holds something to forget)."""
+        await super().save(tracker)
+        if tracker.active_loop_name == REFERRAL_FORM:
+            return
+        if not to_forget([_summary(event) for event in tracker.events]):
+            return
+        try:
+            self.forget_personal_events(tracker.sender_id)
+        except sa.exc.SQLAlchemyError as error:
+            # The reply still goes out; the next save of this conversation tries again.
+            logger.error("tracker_forget_failed error=%s", type(error).__name__)
+
+    def forget_personal_events(self, sender_id: str) -> int:
+        """Rewrite the conversation's personal events in place (the number of events kept
+        is Rasa's bookmark, so none is deleted); returns how many were rewritten."""
+        event_table = self.SQLEvent
+        with self.session_scope() as session:
+            rows = (
+                session.query(event_table)
+                .filter(
+                    event_table.sender_id == sender_id,
+                    event_table.type_name.in_(EVENT_TYPES),
+                )
+                .order_by(event_table.id)
+                .all()
+            )
+            events = [json.loads(row.data) for row in rows]
+            found = to_forget(events)
+            templates = _templates(self.domain)
+            for index, label in found.items():
+                rows[index].data = json.dumps(forgotten(events[index], label, templates))
+            session.commit()
+        # The engine's log carries no conversation id (tests/e2e checks it).
+        logger.debug("tracker_forgot events=%s", len(found))
+        return len(found)
+
+
+def _summary(event: Event) -> Dict[str, Any]:
+    """The parts of an event that `to_forget` reads, without serialising the whole event."""
+    if isinstance(event, SlotSet):
+        return {"event": "slot", "name": event.key, "value": event.value}
+    if isinstance(event, ActiveLoop):
+        return {"event": "active_loop", "name": event.name}
+    if isinstance(event, (UserUttered, BotUttered)):
+        return {"event": event.type_name, "metadata": event.metadata}
+    return {"event": event.type_name}
+
+
+def to_forget(events: Sequence[Mapping[str, Any]]) -> Dict[int, str]:
+    """{index: label} of the events to forget, replaying the conversation in order: answers to
+    the form's personal questions (or marked personal by the gateway), echoes of them, and
+    personal slot values that no longer hold (set again later, or before a new session).
+    The label names what a forgotten answer answered; it is "" for other events."""
+    starts = [i for i, e in enumerate(events) if e.get("event") in ("session_started", "restart")]
+    last_start = starts[-1] if starts else -1
+    superseded, seen = set(), set()
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "slot":
+            name = events[index].get("name")
+            if name in seen:
+                superseded.add(index)
+            seen.add(name)
+    found: Dict[int, str] = {}
+    loop: Any = None
+    asked: Any = None
+    for index, event in enumerate(events):
+        kind = event.get("event")
+        metadata = event.get("metadata") or {}
+        if kind in ("session_started", "restart"):
+            loop = asked = None
+        elif kind == "active_loop":
+            loop = event.get("name")
+        elif kind == "slot" and event.get("name") == "requested_slot":
+            asked = event.get("value")
+        elif kind == "slot":
+            stale = index < last_start or index in superseded
+            if event.get("name") in PERSONAL_SLOTS and event.get("value") is not None and stale:
+                found[index] = ""
+        elif kind == "user" and not metadata.get(FORGOTTEN_KEY):
+            in_form = PERSONAL_QUESTIONS.get(asked) if loop == REFERRAL_FORM else None
+            label = metadata.get(PERSONAL_ANSWER_KEY) or in_form
+            if label:
+                found[index] = str(label)
+        elif kind == "bot" and not metadata.get(FORGOTTEN_KEY):
+            if metadata.get("utter_action") in ECHOES:
+                found[index] = ""
+    return found
+
+
+def forgotten(event: Mapping[str, Any], label: str, templates: Mapping[str, str]) -> Dict[str, Any]:
+    """The event with the person's details left out; what it was (the intent, the entity
+    names, which reply) stays, so the conversation replays to the same state."""
+    kind = event.get("event")
+    if kind == "slot":
+        return {**event, "value": None}
+    if kind == "bot":
+        action = (event.get("metadata") or {}).get("utter_action")
+        data = {**(event.get("data") or {}), "buttons": None}
+        metadata = {"utter_action": action, FORGOTTEN_KEY: True}
+        text = templates.get(str(action), ECHO_FALLBACK)
+        return {**event, "text": text, "data": data, "metadata": metadata}
+    shown = f"[answer to: {label}]"
+    kept = ("channel", PERSONAL_ANSWER_KEY)
+    metadata = {k: v for k, v in (event.get("metadata") or {}).items() if k in kept}
+    metadata[FORGOTTEN_KEY] = True
+    parse = event.get("parse_data") or {}
+    parse_data: Dict[str, Any] = {
+        k: parse[k] for k in ("intent", "intent_ranking", "response_selector") if k in parse
+    }
+    parse_data.update(
+        {
+            "text": shown,
+            "entities": _entity_names(parse.get("entities") or []),
+            "message_id": parse.get("message_id"),
+            "metadata": metadata,
+        }
+    )
+    return {**event, "text": shown, "parse_data": parse_data, "metadata": metadata}
+
+
+def _entity_names(entities: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """Which entities were found (they are part of the dialogue state), not what was said."""
+    return [
+        {
+            "entity": entity.get("entity"),
+            "value": "[left out]",
+            **{k: entity[k] for k in ("role", "group") if k in entity},
+        }
+        for entity in entities
+    ]
+
+
+def _templates(domain: Domain | None) -> Dict[str, str]:
+    """Each echo's wording with its {placeholders} unfilled."""
+    responses = domain.responses if domain is not None else {}
+    return {
+        name: str(responses[name][0].get("text") or ECHO_FALLBACK)
+        for name in ECHOES
+        if responses.get(name)
+    }

@@ -2,7 +2,10 @@
 
 It runs in the gateway because a waiting conversation is no longer the assistant's. The offer
 is a button under the "no advisor soon" notice; nothing is kept before an explicit yes, and
-"stop" or "no" at any step keeps nothing.
+"stop" or "no" at any step keeps nothing. Asked for the number, a message with no digit in it
+is the person moving on (writing to the advisor instead): the request is dropped, its consent
+withdrawn, and the message goes on as usual. What is typed while a number is asked for is kept
+out of the transcript (bot/gateway/router.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,18 @@ YES, NO = (choice["payload"] for choice in texts.CALLBACK_CHOICES)
 
 def _wants_to_stop(text: str) -> bool:
     return normalise(text).strip(" .!") in texts.CALLBACK_STOP_WORDS or parse_yes_no(text) is False
+
+
+def _not_a_number_at_all(text: str, button: bool) -> bool:
+    """Another button, or words with no digit that are not "stop": not about the number."""
+    if button:
+        return text not in (YES, NO)
+    return not _wants_to_stop(text) and not any(char.isdigit() for char in text)
+
+
+def moved_on(conversation_id: str, text: str, button: bool) -> bool:
+    """True when a number is being asked for and this message is about something else."""
+    return _not_a_number_at_all(text, button) and callbacks.status(conversation_id) == "consented"
 
 
 def handle(
@@ -51,11 +66,17 @@ def handle(
         logger.info("callback_consented conversation=%s", conversation_id)
         return [(texts.CALLBACK_ASK_NUMBER, [])]
     if step == "consented":
-        phone = parse_phone(text)
+        if _not_a_number_at_all(text, button):
+            callbacks.decline(conversation_id)
+            logger.info("callback_abandoned conversation=%s", conversation_id)
+            return None
+        if button and text == YES:
+            return [(texts.CALLBACK_ASK_NUMBER, [])]
+        phone = None if button else parse_phone(text)
         if phone and callbacks.give_number(conversation_id, phone):
             logger.info("callback_number_given conversation=%s", conversation_id)
             return [(texts.callback_thanks(phone), [])]
-        if _wants_to_stop(text):
+        if button or _wants_to_stop(text):
             callbacks.decline(conversation_id)
             logger.info("callback_declined conversation=%s", conversation_id)
             return [(texts.CALLBACK_DECLINED, [])]

@@ -3,6 +3,11 @@
 The crisis step comes first (bot/gateway/crisis.py), then the message is stored, sent to the
 assistant or kept for the advisor who holds the conversation, and the replies are stored and
 returned to the channel. A crisis is answered whatever else fails or says no.
+
+An answer to a question that asks for a personal detail (the referral form's, the call-back
+number) is stored and pushed as "[answer to: ...]", never its words, and marked for the engine,
+which forgets it once the form is over; replies that repeat such details are stored without
+them. The channel still shows the person what was really sent.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class _Turn:
     channel: str
     check: CrisisCheck
     escalated: bool = False
+    telegram_update: int | None = None
 
 
 def engine_text(text: str) -> str:
@@ -73,11 +79,26 @@ def _availability(conversation_id: str) -> list[Reply]:
 
 def _send_out(conversation_id: str, replies: list[Reply]) -> list[Reply]:
     for reply in replies:
-        message = store.add_message(
-            conversation_id, "out", Sender.ASSISTANT, reply.text, reply.buttons
-        )
+        kept = texts.transcript_text(reply.text)
+        message = store.add_message(conversation_id, "out", Sender.ASSISTANT, kept, reply.buttons)
         publish_message(conversation_id, message)
     return replies
+
+
+def _personal_answer(turn: _Turn, shown: str, is_button: bool) -> str | None:
+    """What this message answers when it is a personal detail (kept out of the transcript),
+    else None. A crisis message is always kept as written, so advisors can read it."""
+    if turn.check.flagged:
+        return None
+    what = texts.personal_answer(turn.check.asking)
+    if what is None:
+        return None
+    if turn.check.asking == "place":
+        # The referral's area question, not signposting's "where do you live?".
+        return None if texts.is_signposting(store.last_reply(turn.conversation_id)) else what
+    if turn.check.asking == "number" and callback.moved_on(turn.conversation_id, shown, is_button):
+        return None  # asked for a call-back number, the person wrote about something else
+    return what
 
 
 async def handle_person_message(
@@ -89,11 +110,13 @@ async def handle_person_message(
     *,
     check: CrisisCheck | None = None,
     limited: bool = False,
+    telegram_update: int | None = None,
 ) -> list[Reply]:
     """Route one message from a person and return what to show them.
 
     `check` is the crisis step's finding when the channel ran it already (before its rate
-    limit); `limited` says the sender is over that limit, so only a crisis goes through.
+    limit); `limited` says the sender is over that limit, so only a crisis goes through;
+    `telegram_update` is the update the message came in, marked handled as it is stored.
     """
     button = payload.strip() if payload is not None else None
     shown = button if button is not None else (text or "").strip()
@@ -103,7 +126,7 @@ async def handle_person_message(
         check = crisis.check(
             conversation_id, text=None if button is not None else shown, payload=button
         )
-    turn = _Turn(conversation_id, channel, check)
+    turn = _Turn(conversation_id, channel, check, telegram_update=telegram_update)
     try:
         return await _route(rasa, turn, shown, button is not None, limited)
     except SQLAlchemyError as error:
@@ -125,7 +148,14 @@ async def _route(
     if (too_long or limited) and not check.flagged:
         return [Reply(texts.TOO_LONG if too_long else texts.SLOW_DOWN)]
 
-    publish_message(conversation_id, store.add_message(conversation_id, "in", "person", shown))
+    personal = _personal_answer(turn, shown, is_button)
+    stored = store.withheld(personal) if personal else shown
+    publish_message(
+        conversation_id,
+        store.add_message(
+            conversation_id, "in", "person", stored, telegram_update=turn.telegram_update
+        ),
+    )
     state = store.get_state(conversation_id)
     if state == ConversationState.CLOSED:
         # A person who writes again after an advisor closed the conversation starts afresh
@@ -149,11 +179,13 @@ async def _route(
         return _send_out(conversation_id, _answer_flagged(turn, state))
 
     to_engine = shown if is_button else engine_text(shown) or shown.replace("/", " ")
+    metadata = check.metadata()
+    if personal:
+        metadata[texts.PERSONAL_ANSWER_KEY] = personal
     try:
-        raw = await rasa.send(
-            conversation_id, check.engine_text(to_engine), channel, check.metadata()
-        )
+        raw = await rasa.send(conversation_id, check.engine_text(to_engine), channel, metadata)
     except EngineUnavailable as error:
+        # EngineUnavailable's text is the failure's type name or "no reply", never content.
         logger.warning("engine_unavailable conversation=%s error=%s", conversation_id, error)
         if check.flagged:
             return _send_out(conversation_id, _answer_flagged(turn, state))

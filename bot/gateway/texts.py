@@ -6,11 +6,13 @@ assistant or the gateway sends it.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
+from bot.privacy import PROBATION_SHARING
 from bot.settings import ROOT
 from bot.vocabulary import Channel
 
@@ -82,19 +84,100 @@ def crisis_response_name(intent: str | None, channel: str) -> str:
 # What a question asks, so a typed answer is read as that answer first (a name is not a crisis).
 ASKING_CHECK = "crisis_check"
 FORM_ASKS = ("name", "place", "number", "time")
+# The referral questions the domain does not mark: what they ask, by response name.
+MORE_ASKS = {
+    "utter_ask_contact_method": "contact",
+    "utter_invalid_contact_method": "contact",
+    "utter_ask_needs_done": "needs",
+    "utter_ask_more_needs": "needs",
+    "utter_invalid_needs": "needs",
+    "utter_ask_probation_status": "probation",
+    "utter_invalid_probation": "probation",
+}
+# An answer to a referral or call-back question that asks for a personal detail is kept out of
+# the transcript and the advisors' live view: they show "[answer to: <this>]"
+# (bot/store/conversations.py). The engine forgets the same answers once the referral form is
+# over (engine/tracker_store.py).
+PERSONAL_ANSWERS = {
+    "name": "name",
+    "place": "area",
+    "contact": "how to contact you",
+    "number": "phone number",
+    "time": "best time",
+    "needs": "what you need help with",
+    "probation": "probation status",
+}
+# The metadata key that marks a personal answer for the engine.
+PERSONAL_ANSWER_KEY = "personal_answer"
+# Replies that repeat a person's details back to them: the transcript keeps the wording with
+# each {placeholder} named here left out (the others, like {providers}, stay as sent).
+ECHOES = {
+    "utter_ask_referral_confirm": {"summary": "[your answers]"},
+    "utter_ask_more_needs": {"chosen": "[what you chose]"},
+    "utter_referral_done": {"name": "[name]"},
+}
 
 
 @lru_cache(maxsize=1)
 def asking_markers() -> dict[str, str]:
-    """{question text: what it asks}: the domain's responses marked `metadata: asking`, and the
-    gateway's own question for a call-back number."""
+    """{question text as stored: what it asks}: the domain's responses marked `metadata:
+    asking`, the other referral questions, and the gateway's question for a call-back number."""
+    responses = _responses()
     markers = {
         found["text"]: str(found["metadata"]["asking"])
-        for found in _responses().values()
+        for found in responses.values()
         if isinstance(found.get("metadata"), dict) and found["metadata"].get("asking")
     }
+    markers.update(
+        {transcript_text(responses[name]["text"]): asks for name, asks in MORE_ASKS.items()}
+    )
     markers.update({CALLBACK_ASK_NUMBER: "number", CALLBACK_NOT_A_NUMBER: "number"})
     return markers
+
+
+# "Where do you live?" to name the local service is not part of a referral: its answer is kept
+# as written, like any question.
+SIGNPOSTING_ASKS = ("utter_ask_district", "utter_invalid_district")
+
+
+def personal_answer(asking: str | None) -> str | None:
+    """What a question asks for when the answer may be a personal detail ("phone number"),
+    else None. A place may be signposting's: see `is_signposting`."""
+    return PERSONAL_ANSWERS.get(asking or "")
+
+
+def is_signposting(question: str | None) -> bool:
+    """True for the signposting question "where do you live?" (and its re-ask)."""
+    return question in {_responses()[name]["text"] for name in SIGNPOSTING_ASKS}
+
+
+@lru_cache(maxsize=1)
+def _echo_patterns() -> list[tuple[re.Pattern[str], str, dict[str, str]]]:
+    """(what the sent reply looks like, its wording, what to leave out) per echo."""
+    patterns = []
+    for name, left_out in ECHOES.items():
+        wording = _responses()[name]["text"]
+        parts = re.split(r"(\{\w+\})", wording)
+        regex = "".join(
+            f"(?P<{part[1:-1]}>.*?)" if re.fullmatch(r"\{\w+\}", part) else re.escape(part)
+            for part in parts
+        )
+        patterns.append((re.compile(regex, re.DOTALL), wording, left_out))
+    return patterns
+
+
+def transcript_text(text: str) -> str:
+    """A reply as the transcript keeps it: an echo of the person's details (the summary, the
+    needs so far, "Thanks {name}") with those details left out; any other reply as sent."""
+    for pattern, wording, left_out in _echo_patterns():
+        found = pattern.fullmatch(text)
+        if found:
+            return _filled(wording, {**found.groupdict(), **left_out})
+    return text
+
+
+def _filled(wording: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), wording)
 
 
 # The line after a crisis reply (bot/gateway/availability.py): never "wait for us", always
@@ -146,13 +229,16 @@ def closed_until(when: str) -> str:
     )
 
 
-# Leaving a number for a call back while waiting (bot/gateway/callback.py).
-CALLBACK_CONSENT_VERSION = "callback-1"
+# Leaving a number for a call back while waiting (bot/gateway/callback.py). Every sentence is
+# true of what is stored: the number with the conversation's call-back request, which
+# retention deletes after a year and only staff of the line can see. What is shared with
+# probation is said in the one reviewed wording (bot/privacy.py).
+CALLBACK_CONSENT_VERSION = "callback-2"
 CALLBACK_OFFER = {"title": "Leave a number for a call back", "payload": "/callback"}
 CALLBACK_CONSENT = (
-    "If you leave a phone number, an advisor will ring you as soon as they can. We keep the "
-    "number with this conversation, only our advisors see it, and we use it only to call you "
-    "back. Is that OK?"
+    "If you leave a phone number, an advisor will ring you as soon as they can. We keep it "
+    "with this chat for up to a year. Only advice line staff can see it, and we only use it to "
+    f"call you back. {PROBATION_SHARING} Is that OK?"
 )
 CALLBACK_CHOICES = [
     {"title": "Yes, that's OK", "payload": "/callback_yes"},

@@ -6,11 +6,16 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from bot.store.models import Conversation, Message
+from bot.store.models import Conversation, Message, TelegramUpdate
 from bot.store.session import get_sessionmaker
-from bot.vocabulary import ConversationState, Sender
+from bot.vocabulary import ConversationState, Sender, UpdateState
+
+# What the transcript keeps instead of a personal answer (a name, a phone number...) that the
+# person typed or tapped for a referral or a call back: what it answered, never the words.
+WITHHELD = "[answer to: {}]"
+_WITHHELD_START = WITHHELD.split("{")[0]
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,11 @@ def add_message(
     sender: str,
     text: str,
     buttons: Sequence[dict[str, str]] = (),
+    telegram_update: int | None = None,
 ) -> StoredMessage:
-    """Store one message and return it as the channels show it."""
+    """Store one message and return it as the channels show it. `telegram_update`: the
+    Telegram update it came in, marked handled in the same transaction, so a worker that dies
+    after this write is never followed by a second copy (nor one before it by none)."""
     with get_sessionmaker().begin() as session:
         row = Message(
             conversation_id=conversation_id,
@@ -88,7 +96,19 @@ def add_message(
         )
         session.add(row)
         session.flush()
+        if telegram_update is not None:
+            session.execute(
+                update(TelegramUpdate)
+                .where(TelegramUpdate.update_id == telegram_update)
+                .values(state=UpdateState.DONE, lease_until=None)
+            )
         return StoredMessage(row.id, sender, text, list(buttons), row.at.isoformat())
+
+
+def withheld(what: str) -> str:
+    """The transcript's stand-in for an answer to a personal question, e.g. "[answer to:
+    phone number]"."""
+    return WITHHELD.format(what)
 
 
 def get_channel(conversation_id: str) -> str | None:
@@ -122,11 +142,25 @@ def offered_payloads(conversation_id: str) -> set[str]:
         }
 
 
+def last_reply(conversation_id: str) -> str | None:
+    """The words of the conversation's latest message if the assistant sent it, else None."""
+    stmt = (
+        select(Message.sender, Message.text)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    with get_sessionmaker().begin() as session:
+        row = session.execute(stmt).first()
+    return row.text if row is not None and row.sender == Sender.ASSISTANT else None
+
+
 def recent_context(
     conversation_id: str, person_limit: int = 3, scan: int = 20
 ) -> tuple[list[str], str | None]:
-    """The person's latest typed messages (oldest first) and, if the latest message is the
-    assistant's, its words: what the crisis check reads before the next message is stored."""
+    """The person's latest typed messages (oldest first; withheld answers left out) and, if
+    the latest message is the assistant's, its words: what the crisis check reads before the
+    next message is stored."""
     stmt = (
         select(Message.sender, Message.text)
         .where(Message.conversation_id == conversation_id)
@@ -136,5 +170,9 @@ def recent_context(
     with get_sessionmaker().begin() as session:
         rows = session.execute(stmt).all()
     last_assistant = rows[0].text if rows and rows[0].sender == Sender.ASSISTANT else None
-    typed = [row.text for row in rows if row.sender == "person" and not row.text.startswith("/")]
+    typed = [
+        row.text
+        for row in rows
+        if row.sender == "person" and not row.text.startswith(("/", _WITHHELD_START))
+    ]
     return list(reversed(typed[:person_limit])), last_assistant

@@ -1,19 +1,46 @@
-"""Web chat sessions: a server-issued id and secret token per browser."""
+"""Web chat sessions: a server-issued id and secret token per browser.
+
+A token works while the conversation is in use: it stops after WEBCHAT_IDLE_MINUTES without a
+message either way (a shared phone picked up later shows nothing), and at once when the
+person presses Quick exit (`revoke`). The conversation itself stays for the advisors.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import get_settings
 from bot.store.conversations import create_conversation
-from bot.store.models import WebchatSession
+from bot.store.models import Message, WebchatSession, utcnow
 from bot.store.session import get_sessionmaker
+from bot.store.staff import aware
 from bot.vocabulary import Channel
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """What a session id and token open: the conversation, or why not."""
+
+    conversation_id: str | None = None  # set only for a right token on a live session
+    ended: bool = False  # the right token, but revoked or quiet for too long
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _matching(row: WebchatSession | None, token: str) -> WebchatSession | None:
+    """The row if the token is its token; compared in constant time even without a row."""
+    expected = row.token_hash if row else _hash("no session")
+    matches = hmac.compare_digest(expected, _hash(token))
+    return row if row is not None and matches else None
 
 
 def create_session() -> tuple[str, str, str]:
@@ -27,12 +54,45 @@ def create_session() -> tuple[str, str, str]:
     return session_id, token, conversation_id
 
 
-def check_session(session_id: str, token: str) -> str | None:
-    """The conversation id when the token belongs to the session (constant-time), else None."""
+def open_session(session_id: str, token: str) -> SessionCheck:
+    """Check the token (constant-time) and whether its session is still live."""
     with get_sessionmaker().begin() as session:
-        row = session.get(WebchatSession, session_id)
-        expected = row.token_hash if row else _hash("no session")
-        conversation_id = row.conversation_id if row else None
-    if hmac.compare_digest(expected, _hash(token)) and conversation_id:
-        return conversation_id
-    return None
+        row = _matching(session.get(WebchatSession, session_id), token)
+        if row is None:
+            return SessionCheck()
+        if row.revoked_at is not None:
+            return SessionCheck(ended=True)
+        conversation_id, created_at = row.conversation_id, aware(row.created_at)
+    if _quiet_too_long(conversation_id, created_at):
+        return SessionCheck(ended=True)
+    return SessionCheck(conversation_id)
+
+
+def _quiet_too_long(conversation_id: str, created_at: datetime) -> bool:
+    """No message either way (the person's, the assistant's, an advisor's) for
+    WEBCHAT_IDLE_MINUTES. If the messages cannot be read the session stays live: a broken
+    table must not lock a person out, the crisis step still needs their conversation."""
+    stmt = select(func.max(Message.at)).where(Message.conversation_id == conversation_id)
+    try:
+        with get_sessionmaker().begin() as session:
+            last_message = session.scalar(stmt)
+    except SQLAlchemyError:
+        return False
+    last = max(created_at, aware(last_message or created_at))
+    return utcnow() - last > timedelta(minutes=get_settings().webchat_idle_minutes)
+
+
+def check_session(session_id: str, token: str) -> str | None:
+    """The conversation id when the token belongs to a live session, else None."""
+    return open_session(session_id, token).conversation_id
+
+
+def revoke(session_id: str, token: str) -> bool:
+    """Quick exit: the token stops working now (an ended session's too). False for a wrong
+    token."""
+    with get_sessionmaker().begin() as session:
+        row = _matching(session.get(WebchatSession, session_id), token)
+        if row is None:
+            return False
+        row.revoked_at = row.revoked_at or utcnow()
+        return True

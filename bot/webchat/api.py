@@ -94,16 +94,29 @@ class TranscriptOut(BaseModel):
     messages: list[TranscriptMessage]
 
 
-def conversation_for(session_id: str, authorization: Annotated[str | None, Header()] = None) -> str:
-    """401 without a token, 403 with a wrong one: never another person's conversation."""
+def _bearer(authorization: str | None) -> str:
+    """The token from `Authorization: Bearer <token>`; 401 without one."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing token", headers={"WWW-Authenticate": "Bearer"}
         )
-    conversation_id = webchat.check_session(session_id, authorization[7:].strip())
-    if conversation_id is None:
+    return authorization[7:].strip()
+
+
+def conversation_for(session_id: str, authorization: Annotated[str | None, Header()] = None) -> str:
+    """401 without a token, or when its session has ended (quiet for WEBCHAT_IDLE_MINUTES, or
+    Quick exit): the page then starts a new one. 403 with a wrong token: never another
+    person's conversation."""
+    found = webchat.open_session(session_id, _bearer(authorization))
+    if found.ended:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "session ended",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if found.conversation_id is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong token for this session")
-    return conversation_id
+    return found.conversation_id
 
 
 Conversation = Annotated[str, Depends(conversation_for)]
@@ -134,6 +147,16 @@ async def create_session(request: Request) -> SessionOut:
         )
     session_id, token, _ = await asyncio.to_thread(webchat.create_session)
     return SessionOut(session_id=session_id, token=token)
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def end_session(session_id: str, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Quick exit: the session's token stops working at once (the page has left). The
+    conversation stays for the advisors."""
+    if not webchat.revoke(session_id, _bearer(authorization)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong token for this session")
+    logger.info("webchat_session_revoked")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/sessions/{session_id}/messages", response_model=RepliesOut)

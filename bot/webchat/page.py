@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from bot.content import get_content
 from bot.gateway import texts
 from bot.static_files import static_file
 
@@ -36,15 +38,28 @@ page_router = APIRouter(tags=["web chat page"])
 
 
 @lru_cache(maxsize=1)
+def _page() -> str:
+    """chat.html as shipped, read once."""
+    return (STATIC / "chat.html").read_text(encoding="utf-8")
+
+
 def _chat_html() -> str:
-    """The page with the reviewed safety line in it, so its script shows the same words."""
-    page = (STATIC / "chat.html").read_text(encoding="utf-8")
-    return page.replace("{{SAFETY_LINE}}", html.escape(texts.SAFETY_LINE, quote=True))
+    """The page with the reviewed safety line (so its script shows the same words), and the
+    welcome and privacy notice from the content, as they are now (admins may change them)."""
+    content = get_content()
+    values = {
+        "SAFETY_LINE": texts.SAFETY_LINE,
+        "WELCOME": content.welcome,
+        "PRIVACY_NOTICE": content.privacy_notice,
+    }
+    return re.sub(
+        r"\{\{(\w+)\}\}", lambda m: html.escape(values.get(m[1], ""), quote=True), _page()
+    )
 
 
 @page_router.get("/chat", include_in_schema=False)
 def chat_page() -> HTMLResponse:
-    """The chat page itself."""
+    """The chat page itself, with the privacy notice before the first message."""
     return HTMLResponse(_chat_html(), headers=PAGE_HEADERS)
 
 

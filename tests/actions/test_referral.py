@@ -171,6 +171,10 @@ def test_a_question_mid_form_is_not_taken_as_an_answer() -> None:
         "i want to end it all", "crisis", "preferred_name", {"referral_consent": True}
     )
     assert "preferred_name" not in slots
+    # "Tell me more" under an answer given mid-form asks for the rest of it: not a name
+    for text in ('/tell_me_more{"topic":"uc_claim"}', "tell me more"):
+        _, slots = form_step(text, "tell_me_more", "preferred_name", {"referral_consent": True})
+        assert "preferred_name" not in slots
 
 
 def test_change_at_the_summary_clears_that_answer() -> None:
@@ -259,8 +263,8 @@ def test_cancel_discards_everything(domain: dict[str, Any], sqlite_url: str) -> 
     "text, district, provider_text",
     [
         ("farnworth", "Bolton", "Bolton Advice"),
-        ("M22 5RT", "Manchester", "POPs (lead) and Back on Track"),
-        ("OL11", "Rochdale", "Rochdale Community Trust (lead) and Sanctuary Trust"),
+        ("M22 5RT", "Manchester", "POPs and Back on Track"),
+        ("OL11", "Rochdale", "Rochdale Community Trust and Sanctuary Trust"),
         ("sk14", "Tameside", "The Big Life Company"),
         ("stretford", "Trafford", "Out There and The Big Life Company"),
     ],
@@ -282,6 +286,12 @@ def test_signposting_names_the_district_providers(
     assert slot_events(events)["district"] == district
     messages, _ = run_action(ActionSignpost(), make_tracker(slots={"district": district}), domain)
     assert messages[0]["providers"] == provider_text and messages[0]["district"] == district
+    # no phone or web page is filled in yet: the way to reach them is through this line
+    assert messages[0]["response"] == "utter_signpost"
+    assert [b["payload"] for b in domain["responses"]["utter_signpost"][0]["buttons"]] == [
+        "/refer_self",
+        "/human",
+    ]
     with get_sessionmaker().begin() as session:
         row = session.scalars(select(Contact)).one()
         assert (row.outcome, row.district) == ("signposted", district)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
+from bot.content import get_content
 from bot.gateway import texts
 from bot.gateway.outbound import send_to_person
 from bot.store import webchat
+from bot.store.models import Message, WebchatSession, utcnow
+from bot.store.session import get_sessionmaker
 from tests.support import ROOT
 from tests.support.live_server import LiveServer
 from tests.support.rasa import ScriptedRasa
@@ -81,10 +88,68 @@ def test_a_person_asks_taps_a_quick_reply_resumes_and_exits(
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
 
+    # Quick exit ends the session on the server too: its token no longer opens the chat.
+    saved = json.loads(stored)
+    assert webchat.check_session(saved["session_id"], saved["token"]) is not None
     page.get_by_role("button", name="Quick exit").click()
     page.wait_for_url(re.compile(r"bbc\.co\.uk/weather"))
     assert "/chat" not in page.url
+    for _ in range(100):  # the request is sent as the page leaves (keepalive)
+        if webchat.open_session(saved["session_id"], saved["token"]).ended:
+            break
+        time.sleep(0.05)
+    assert webchat.open_session(saved["session_id"], saved["token"]).ended
     context.close()
+
+
+def test_the_privacy_notice_comes_first_and_a_quiet_chat_starts_again_kindly(
+    live_gateway: LiveServer, chromium: Any, rasa: ScriptedRasa
+) -> None:
+    page = chromium.new_page()
+    page.set_default_timeout(5000)
+    page.goto(f"{live_gateway.url}/chat")
+    log = page.get_by_role("log")
+    notice = log.get_by_role("region", name="Your privacy")
+    expect(notice).to_have_text(get_content().privacy_notice)
+    expect(log.locator(".msg--intro")).to_have_text(re.compile(re.escape(get_content().welcome)))
+
+    box = page.get_by_role("textbox", name="Type your message")
+    box.fill("how do i claim uc")
+    box.press("Enter")
+    expect(log.get_by_text("Here is some help")).to_be_visible()
+    first = json.loads(page.evaluate("() => sessionStorage.getItem('welfareChatSession')"))
+    went_quiet(first["session_id"])
+
+    # The next message starts a new chat, says so, and is answered there.
+    box.fill("what about housing")
+    box.press("Enter")
+    expect(log.locator(".note")).to_contain_text("quiet for a while")
+    expect(log.get_by_text("Here is some help")).to_have_count(2)
+    expect(page.get_by_role("alert")).to_be_hidden()
+    second = json.loads(page.evaluate("() => sessionStorage.getItem('welfareChatSession')"))
+    assert second["session_id"] != first["session_id"]
+    assert rasa.messages[-1] == "what about housing"
+
+    # A reload after a quiet spell shows none of the old chat, and says why.
+    went_quiet(second["session_id"])
+    page.reload()
+    log = page.get_by_role("log")
+    expect(log.locator(".note")).to_contain_text("Anything you type now starts a new chat")
+    expect(log.locator(".msg--person")).to_have_count(0)
+    assert page.evaluate("() => sessionStorage.getItem('welfareChatSession')") is None
+    page.close()
+
+
+def went_quiet(session_id: str, minutes: int = 120) -> None:
+    """As if the chat had been quiet for `minutes` (its times moved back)."""
+    earlier = utcnow() - timedelta(minutes=minutes)
+    with get_sessionmaker().begin() as session:
+        row = session.get(WebchatSession, session_id)
+        assert row is not None
+        row.created_at = earlier
+        session.execute(
+            update(Message).where(Message.conversation_id == row.conversation_id).values(at=earlier)
+        )
 
 
 def test_talk_to_a_person_a_kind_error_and_escape_twice_exits(
@@ -133,9 +198,26 @@ def test_static_files_and_the_embed_script(live_gateway: LiveServer) -> None:
     assert f'"{live_gateway.url}/chat"' in embed.text and "Chat with us" in embed.text
 
 
+@pytest.fixture
+def partner_gateway(
+    rasa: Any, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LiveServer]:
+    """The gateway with http://partner.test allowed to show the chat in a frame."""
+    from bot.app import create_app
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("FRAME_ANCESTORS", "http://partner.test")
+    get_settings.cache_clear()
+    server = LiveServer(create_app(rasa.client())).start()
+    yield server
+    server.stop()
+    get_settings.cache_clear()
+
+
 def test_the_embed_script_opens_the_chat_in_a_frame(
-    live_gateway: LiveServer, chromium: Any
+    partner_gateway: LiveServer, chromium: Any
 ) -> None:
+    live_gateway = partner_gateway
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(5000)
     # A partner page on another origin. Chromium's local network rules would block a page

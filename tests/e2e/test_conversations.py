@@ -59,7 +59,7 @@ def test_self_referral_with_a_question_and_a_correction(
 ) -> None:
     chat = Chat(engine_url, channel="webchat")
     consent = chat.say("can i refer myself")
-    assert "Nothing is saved unless you confirm" in texts(consent)
+    assert "Say cancel at any time and we delete what you typed for this." in texts(consent)
     assert rows(ConsentRecord, conversation_id=chat.sender) == []
     chat.say(payloads(consent)["Yes, that's OK"])
     # a question mid-form is answered, then the form asks for the name again
@@ -117,7 +117,7 @@ def test_cancel_mid_referral_stores_nothing(engine_url: str, actions: ActionServ
     chat.say("sign me up")
     chat.say("yes")
     chat.say("Dave")
-    assert "nothing was saved" in texts(chat.say("cancel"))
+    assert "deleted what you typed" in texts(chat.say("cancel"))
     assert (
         rows(Referral, conversation_id=chat.sender) == []
         and rows(ConsentRecord, conversation_id=chat.sender) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,15 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import TrackerStore, create_tracker_store
 from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from engine.tracker_store import ProjectTrackerStore, tracker_database_url
@@ -118,3 +127,227 @@ def test_urls() -> None:
         == "postgresql+psycopg2://u:pw@db:5432/line"
     )
     assert tracker_database_url(None).endswith("/var/welfare-tracker.db")
+
+
+# --- forgetting what a person typed for a referral ----------------------------------------
+
+FORM_DOMAIN = Domain.from_dict(
+    {
+        "intents": ["refer_self", "inform", "affirm", "cancel"],
+        "slots": {
+            name: {"type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}
+            for name in ("preferred_name", "phone", "probation_status", "district")
+        },
+        "forms": {"referral_form": {"required_slots": ["preferred_name", "phone"]}},
+        "responses": {
+            "utter_ask_referral_confirm": [{"text": "Here's what I'll send:\n\n{summary}\n\nOK?"}]
+        },
+    }
+)
+NAME, NUMBER = "Zebedee Quimby", "07700 900123"
+PRIVATE = ("Zebedee", "Quimby", "900123")
+
+
+def _said(text: str, intent: str = "inform", personal: str | None = None) -> UserUttered:
+    """A person's message as the REST channel logs it (the gateway may mark it personal)."""
+    metadata = {"channel": "webchat", **({"personal_answer": personal} if personal else {})}
+    entities = [{"entity": "place", "value": text, "start": 0, "end": len(text)}]
+    return UserUttered(text, {"name": intent, "confidence": 1.0}, entities, metadata=metadata)
+
+
+def _asks(slot: str, question: str) -> list[Event]:
+    return [
+        ActionExecuted("referral_form"),
+        SlotSet("requested_slot", slot),
+        BotUttered(question, metadata={"utter_action": f"utter_ask_{slot}"}),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def _form_until_the_summary() -> list[list[Event]]:
+    """The turns of a referral up to "shall I send it?", each saved on its own as Rasa does."""
+    summary = f"• Name: {NAME}\n• Phone {NUMBER.replace(' ', '')}"
+    return [
+        [
+            ActionExecuted("action_listen"),
+            _said("refer me please", "refer_self"),
+            ActionExecuted("referral_form"),
+            ActiveLoop("referral_form"),
+            *_asks("preferred_name", "What would you like us to call you?")[1:],
+        ],
+        [
+            _said(NAME, personal="name"),  # marked by the gateway
+            SlotSet("preferred_name", NAME),
+            *_asks("phone", "What's the best number to reach you on?"),
+        ],
+        [
+            _said(NUMBER),  # not marked: the engine knows the form asked for the phone number
+            ActionExecuted("referral_form"),
+            SlotSet("phone", NUMBER.replace(" ", "")),
+            SlotSet("requested_slot", "referral_confirm"),
+            BotUttered(
+                f"Here's what I'll send:\n\n{summary}\n\nOK?",
+                metadata={"utter_action": "utter_ask_referral_confirm", "summary": summary},
+            ),
+            ActionExecuted("action_listen"),
+        ],
+    ]
+
+
+def _turn(store: TrackerStore, sender: str, events: list[Event]) -> DialogueStateTracker:
+    """One message: the tracker read, the turn's events added, the tracker saved."""
+    tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, FORM_DOMAIN.slots)
+    for event in events:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    return tracker
+
+
+def _stored(store: TrackerStore, sender: str) -> list[dict[str, Any]]:
+    inner = getattr(store, "_tracker_store", store)
+    with inner.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        )
+        return [json.loads(data) for (data,) in rows]
+
+
+def _form_store(monkeypatch: pytest.MonkeyPatch, url: str) -> TrackerStore:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
+    endpoints = AvailableEndpoints.read_endpoints("endpoints.yml")
+    return create_tracker_store(endpoints.tracker_store, FORM_DOMAIN)
+
+
+def _cancel_keeps_nothing(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, url)
+    for turn in _form_until_the_summary():
+        _turn(store, sender, turn)
+
+    # While the form runs, everything stays, so a restarted engine carries on with it.
+    again = _form_store(monkeypatch, url)
+    tracker = asyncio.run(again.retrieve(sender))
+    assert tracker is not None and tracker.active_loop_name == "referral_form"
+    assert (tracker.get_slot("preferred_name"), tracker.get_slot("phone")) == (NAME, "07700900123")
+    assert all(word in json.dumps(_stored(again, sender)) for word in PRIVATE)
+
+    cancelled = _turn(
+        again,
+        sender,
+        [
+            _said("cancel", "cancel"),
+            ActionExecuted("action_cancel_referral"),
+            BotUttered("OK, I've stopped.", metadata={"utter_action": "utter_referral_cancelled"}),
+            ActiveLoop(None),
+            SlotSet("preferred_name", None),
+            SlotSet("phone", None),
+            SlotSet("requested_slot", None),
+            ActionExecuted("action_listen"),
+        ],
+    )
+    stored = _stored(again, sender)
+    assert not [word for word in PRIVATE if word in json.dumps(stored)]
+    answers = [e for e in stored if e["event"] == "user"]
+    assert [a["text"] for a in answers] == [
+        "refer me please",
+        "[answer to: name]",
+        "[answer to: phone number]",
+        "cancel",
+    ]
+    assert answers[1]["parse_data"]["entities"] == [{"entity": "place", "value": "[left out]"}]
+    summary = next(e for e in stored if e["event"] == "bot" and "send" in e["text"])
+    assert summary["text"] == "Here's what I'll send:\n\n{summary}\n\nOK?"
+    assert summary["metadata"] == {"utter_action": "utter_ask_referral_confirm", "forgotten": True}
+
+    # What was forgotten changes nothing of the state a restarted engine reads back.
+    after = asyncio.run(_form_store(monkeypatch, url).retrieve(sender))
+    assert after is not None and len(after.events) == len(cancelled.events)
+    assert after.current_slot_values() == cancelled.current_slot_values()
+    assert after.active_loop_name is None
+    assert [e.intent_name for e in after.events if isinstance(e, UserUttered)] == [
+        e.intent_name for e in cancelled.events if isinstance(e, UserUttered)
+    ]
+    assert after.past_states(FORM_DOMAIN) == cancelled.past_states(FORM_DOMAIN)
+    getattr(again, "_tracker_store", again).engine.dispose()
+
+
+def test_a_cancelled_referral_is_forgotten_on_sqlite(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _cancel_keeps_nothing(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+
+
+def test_a_cancelled_referral_is_forgotten_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    _cancel_keeps_nothing(monkeypatch, postgres_url)
+
+
+def test_a_sent_referral_is_forgotten_and_no_personal_slot_outlives_the_session(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After a confirmed referral the details are in the referral row the person agreed to;
+    the probation status the contact log still reads stays until a new session starts."""
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    _turn(store, sender, [ActionExecuted("action_listen"), SlotSet("district", "Bolton")])
+    for turn in _form_until_the_summary():
+        _turn(store, sender, turn)
+    _turn(
+        store,
+        sender,
+        [
+            _said("yes", "affirm"),
+            ActionExecuted("referral_form"),
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            SlotSet("probation_status", "yes"),
+            ActionExecuted("action_submit_referral"),
+            BotUttered(
+                f"Thanks {NAME}, that's sent.",
+                metadata={"utter_action": "utter_referral_done", "name": NAME},
+            ),
+            SlotSet("preferred_name", None),
+            SlotSet("phone", None),
+            ActionExecuted("action_listen"),
+        ],
+    )
+    stored = json.dumps(_stored(store, sender))
+    assert not [word for word in PRIVATE if word in stored]
+    assert '"name": "probation_status", "value": "yes"' in stored  # still the slot's value
+
+    # A new session: the district carries over (action_session_start), nothing personal does.
+    _turn(
+        store,
+        sender,
+        [SessionStarted(), SlotSet("district", "Bolton"), ActionExecuted("action_listen")],
+    )
+    kept = [
+        (e["name"], e["value"])
+        for e in _stored(store, sender)
+        if e["event"] == "slot" and e["name"] != "requested_slot" and e["value"] is not None
+    ]
+    assert kept == [("district", "Bolton")]
+    tracker = asyncio.run(store.retrieve(sender))
+    assert tracker is not None and tracker.get_slot("district") == "Bolton"
+    assert tracker.get_slot("probation_status") is None
+
+
+def test_an_answer_the_gateway_marks_personal_is_forgotten_when_no_form_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The form has gone (a new session started while the person was away), but the answer
+    was to the form's question, so the gateway marked it: the words are forgotten, the slot set
+    from them is kept, and other messages are left as they are."""
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    _turn(store, sender, [ActionExecuted("action_listen"), _said("how do i claim uc")])
+    _turn(store, sender, [_said("Stretford", personal="area"), SlotSet("district", "Trafford")])
+    stored = _stored(store, sender)
+    assert [e["text"] for e in stored if e["event"] == "user"] == [
+        "how do i claim uc",
+        "[answer to: area]",
+    ]
+    assert "Stretford" not in json.dumps(stored)
+    assert asyncio.run(store.retrieve(sender)).get_slot("district") == "Trafford"  # type: ignore[union-attr]

@@ -270,6 +270,7 @@ def test_a_name_typed_for_the_referral_form_is_read_as_a_name_not_a_crisis(
         "channel": "webchat",
         "crisis_asking": "name",
         "crisis_recent": ["can i refer myself"],
+        "personal_answer": "name",  # kept out of the transcript, forgotten by the engine
     }
     row = conversation(person.conversation_id)
     assert (row.state, row.urgent) == ("assistant", False)

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from telegram.ext import Application
 
+from bot.content import get_content
 from bot.settings import get_settings
 from bot.store import conversations
 from bot.store.models import Message, TelegramChat, TelegramUpdate
@@ -148,9 +149,21 @@ def test_start_welcomes_and_other_commands_go_to_the_router_as_text(
         text_update(31, CHAT, "/restart"),
         expect=2,
     )
-    assert sent[0]["text"] == texts.WELCOME and "999" in sent[0]["text"]
+    assert sent[0]["text"] == texts.welcome() and "999" in sent[0]["text"]
     assert sent[1]["text"] == "Hello"
     assert [r["message"] for r in rasa.received] == ["restart"]
+
+
+def test_start_shows_the_privacy_notice_from_the_content(
+    rasa: ScriptedRasa, fake_telegram: FakeTelegram
+) -> None:
+    """The one privacy notice (content/services.yml), the same words the web chat shows."""
+    notice = get_content().privacy_notice
+    assert "up to a year" in notice and "ask an advisor here" in notice
+    [welcome] = poll(rasa, fake_telegram, text_update(40, CHAT, "/start"), expect=1)
+    assert notice in welcome["text"]
+    assert welcome["text"].startswith(get_content().welcome)
+    assert rasa.received == []  # /start is the gateway's own answer
 
 
 def test_a_long_reply_is_split_between_paragraphs(

@@ -14,15 +14,38 @@
     "Sorry, something went wrong. Your message may not have been sent. Please try again. " +
     SAFETY_TEXT;
   var LABELS = { person: "You said:", assistant: "Assistant said:", advisor: "Advisor said:" };
+  // A chat's token stops working after a quiet spell (or Quick exit): say so kindly.
+  var NEW_CHAT_TEXT =
+    "Your last chat ended because it was quiet for a while, so this is a new chat. " +
+    "Your message is in the new chat.";
+  var ENDED_TEXT =
+    "Your last chat ended because it was quiet for a while. Anything you type now starts a " +
+    "new chat.";
 
   var log, typing, errorLine, form, input, sendButton, talkButton;
   var busy = false;
   var lastEscape = 0;
   var lastId = 0;
-  var listening = false;
+  var stream = null; // the live stream now open: { controller }
 
-  /* ---- Quick exit: leave at once, without a history entry to come back to. ---- */
+  /* ---- Quick exit: end the session on the server, then leave at once, without a history
+   * entry to come back to. The request outlives the page (keepalive). ---- */
+  function revokeSession() {
+    var current = session || loadSession();
+    if (!current) return;
+    try {
+      fetch(API + "/" + encodeURIComponent(current.session_id), {
+        method: "DELETE",
+        headers: { Authorization: "Bearer " + current.token },
+        keepalive: true,
+        credentials: "omit",
+        cache: "no-store"
+      }).catch(function () { /* leaving matters more */ });
+    } catch (e) { /* no fetch: leave anyway */ }
+  }
+
   function quickExit() {
+    revokeSession();
     try {
       sessionStorage.removeItem(STORE_KEY);
     } catch (e) { /* storage blocked: nothing to forget */ }
@@ -63,6 +86,18 @@
 
   var session = null;
 
+  // The token no longer works (ended after a quiet spell, or not this session's): drop it.
+  function endSession() {
+    stopListening();
+    session = null;
+    lastId = 0;
+    forgetSession();
+  }
+
+  function isEnded(error) {
+    return Boolean(error && (error.status === 401 || error.status === 403));
+  }
+
   function request(method, url, body) {
     var headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -96,14 +131,17 @@
   /* ---- Live stream: an advisor's messages arrive here (server-sent events read with fetch,
    * so the token stays in a header, never in a URL). Reconnects after a pause. ---- */
   function listen() {
-    if (listening || !session || !window.ReadableStream || !window.TextDecoder) return;
-    listening = true;
+    if (stream || !session || !window.ReadableStream || !window.TextDecoder) return;
     var current = session;
+    var controller = window.AbortController ? new AbortController() : null;
+    var mine = { controller: controller };
+    stream = mine;
     var url = API + "/" + encodeURIComponent(current.session_id) + "/stream?after=" + lastId;
     fetch(url, {
       headers: { Accept: "text/event-stream", Authorization: "Bearer " + current.token },
       credentials: "omit",
-      cache: "no-store"
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined
     })
       .then(function (response) {
         if (!response.ok || !response.body) {
@@ -117,9 +155,14 @@
         return error && (error.status === 401 || error.status === 403) ? "stop" : "retry";
       })
       .then(function (outcome) {
-        listening = false;
+        if (stream === mine) stream = null;
         if (outcome !== "stop" && session === current) setTimeout(listen, 3000);
       });
+  }
+
+  function stopListening() {
+    if (stream && stream.controller) stream.controller.abort();
+    stream = null;
   }
 
   function readEvents(reader) {
@@ -230,6 +273,15 @@
     for (var i = 0; i < choices.length; i++) choices[i].disabled = value;
   }
 
+  function addNote(text) {
+    var note = document.createElement("p");
+    note.className = "note";
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    log.appendChild(note);
+    scrollToEnd();
+  }
+
   function showError(text) {
     errorLine.textContent = text;
     errorLine.hidden = false;
@@ -248,9 +300,13 @@
     addMessage("person", shown);
     scrollToEnd();
     setBusy(true);
-    ensureSession()
-      .then(function () {
-        return request("POST", messagesUrl(), body);
+    post(body)
+      .catch(function (error) {
+        if (!isEnded(error)) throw error;
+        // The chat ended after a quiet spell: start a new one and send the message there.
+        endSession();
+        addNote(NEW_CHAT_TEXT);
+        return post(body);
       })
       .then(function (reply) {
         setBusy(false);
@@ -258,13 +314,15 @@
       })
       .catch(function (error) {
         setBusy(false);
-        if (error && (error.status === 401 || error.status === 403)) {
-          // The saved session is no longer valid: the next message starts a fresh one.
-          session = null;
-          forgetSession();
-        }
+        if (isEnded(error)) endSession(); // the next message starts a fresh one
         showError(ERROR_TEXT);
       });
+  }
+
+  function post(body) {
+    return ensureSession().then(function () {
+      return request("POST", messagesUrl(), body);
+    });
   }
 
   function sendTyped(event) {
@@ -305,9 +363,9 @@
       })
       .catch(function (error) {
         setBusy(false);
-        if (error && (error.status === 401 || error.status === 403 || error.status === 404)) {
-          session = null;
-          forgetSession();
+        if (isEnded(error) || (error && error.status === 404)) {
+          endSession();
+          if (error.status === 401) addNote(ENDED_TEXT);
           return;
         }
         showError(
