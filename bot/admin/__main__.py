@@ -7,14 +7,15 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.admin import users
+from bot.admin import privacy, users
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: `user ...` (and the data-protection commands as they arrive)."""
+    """The command line: `user ...`, and `export`, `erase` and `retention`."""
     parser = argparse.ArgumentParser(prog="python -m bot.admin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     users.add_parser(commands)
+    privacy.add_parser(commands)
     return parser
 
 

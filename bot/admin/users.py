@@ -1,4 +1,7 @@
-"""`user` commands: create staff accounts, change a password, disable or enable an account."""
+"""`user` commands: create staff accounts, change a password, disable or enable an account.
+
+Each change is audited with the command line as the actor (the account's name, never the
+password)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.admin import actor
 from bot.console.passwords import hash_password, password_problem
 from bot.store import staff
 from bot.store.models import STAFF_ROLES
@@ -74,6 +78,7 @@ def create_user(args: argparse.Namespace, stdin: TextIO) -> int:
             file=sys.stderr,
         )
         return 1
+    actor.record("user_create", detail=f"user={user.username} role={user.role}")
     print(f"created {user.role} {user.username!r} (id {user.id})")
     return 0
 
@@ -86,6 +91,7 @@ def set_password(args: argparse.Namespace, stdin: TextIO) -> int:
     if not staff.set_password(args.name, hash_password(password)):
         print(f"error: no staff user called {args.name!r}", file=sys.stderr)
         return 1
+    actor.record("user_password", detail=f"user={args.name}")
     print(f"password changed for {args.name!r}; their sessions have ended")
     return 0
 
@@ -95,5 +101,6 @@ def set_active(args: argparse.Namespace, stdin: TextIO) -> int:
     if not staff.set_active(args.name, args.active):
         print(f"error: no staff user called {args.name!r}", file=sys.stderr)
         return 1
+    actor.record("user_enable" if args.active else "user_disable", detail=f"user={args.name}")
     print(f"{'enabled' if args.active else 'disabled'} {args.name!r}")
     return 0

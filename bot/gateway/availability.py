@@ -1,21 +1,21 @@
-"""When advisors answer: the ADVISOR_HOURS setting and the honest notice for a waiting person.
+"""When advisors answer: the line's hours and the honest notice for a waiting person.
 
-ADVISOR_HOURS looks like "mon-fri 09:00-17:00; sat 10:00-13:00" in UK time. Empty means the
-hours are unknown: then only whether an advisor is signed in decides the notice.
+The hours are one setting (bot/content.py `line_hours`): set by an admin in the staff pages,
+else ADVISOR_HOURS, like "mon-fri 09:00-17:00; sat 10:00-13:00" in UK time; the `service_hours`
+answer is made from the same setting. Unknown hours leave only whether an advisor is signed in
+to decide the notice.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.content import get_content
+from bot.content import DAY_NAMES, Hours, get_content, line_hours, parse_hours
 from bot.gateway import texts
-from bot.settings import get_settings
 from bot.store import staff as staff_store
 from bot.store.staff import SESSION_IDLE
 from bot.vocabulary import ANSWERING_ROLES
@@ -23,48 +23,12 @@ from bot.vocabulary import ANSWERING_ROLES
 logger = logging.getLogger(__name__)
 
 UK = ZoneInfo("Europe/London")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-Hours = dict[int, list[tuple[time, time]]]
-
-_PART = re.compile(
-    r"^\s*(?P<first>[a-z]{3})(?:\s*-\s*(?P<last>[a-z]{3}))?\s+"
-    r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
-)
-
-
-def parse_hours(spec: str) -> Hours:
-    """{weekday: [(start, end), ...]}; raises ValueError on a malformed setting."""
-    hours: Hours = {}
-    for part in filter(str.strip, spec.lower().split(";")):
-        match = _PART.match(part)
-        if not match or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
-            raise ValueError(f"cannot read advisor hours {part.strip()!r}")
-        first = DAYS.index(match["first"])
-        last = DAYS.index(match["last"]) if match["last"] else first
-        start, end = (
-            time.fromisoformat(match["start"].zfill(5)),
-            time.fromisoformat(match["end"].zfill(5)),
-        )
-        if end <= start:
-            raise ValueError(f"advisor hours end before they start: {part.strip()!r}")
-        for day in (
-            range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
-        ):
-            hours.setdefault(day, []).append((start, end))
-    return hours
 
 
 def _configured_hours() -> Hours | None:
-    spec = get_settings().advisor_hours.strip()
-    if not spec:
-        return None
-    try:
-        return parse_hours(spec)
-    except ValueError:
-        logger.warning("advisor_hours_unreadable; treating the hours as unknown")
-        return None
+    """The line's hours, None when unknown (the setting is checked when it is saved)."""
+    spec = line_hours()
+    return parse_hours(spec) if spec else None
 
 
 def is_open(hours: Hours, now: datetime) -> bool:
@@ -106,6 +70,7 @@ def availability_notice(now: datetime | None = None) -> str | None:
         return None
     if hours is not None:
         return texts.NOBODY_IN_HOURS
+    # Unknown hours: opening_hours is then at most the content file's own text.
     published = get_content().opening_hours
     extra = "\n\n" + texts.OPENING_HOURS.format(hours=published) if published else ""
     return texts.NOBODY_SIGNED_IN + extra
