@@ -73,3 +73,10 @@ class ProbationStatus(StrEnum):
 def values(enum: type[StrEnum]) -> list[str]:
     """The stored strings of an enum, in order (for CHECK constraints and choices)."""
     return [member.value for member in enum]
+
+
+class UpdateState(StrEnum):
+    """Where the handling of one Telegram update stands (telegram_updates.state)."""
+
+    PROCESSING = "processing"  # claimed by a gateway process, under a lease
+    DONE = "done"  # the person's message is stored

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.settings import get_settings
 from bot.store.conversations import new_conversation_id
 from bot.store.models import Conversation, TelegramChat, TelegramUpdate, utcnow
 from bot.store.session import get_sessionmaker
-from bot.vocabulary import Channel, ConversationState
+from bot.vocabulary import Channel, ConversationState, UpdateState
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = Channel.TELEGRAM
 # Telegram may restart update ids after a week without updates, so old claims are dropped.
@@ -43,16 +48,57 @@ def conversation_for_chat(chat_id: int) -> str:
             ).one()
 
 
-def claim_update(update_id: int) -> bool:
-    """True the first time an update id is seen, False for a redelivery."""
+class Claim(StrEnum):
+    """What a gateway process may do with an update it was handed."""
+
+    NEW = "new"  # first time seen: handle it
+    TAKEN_OVER = "taken_over"  # its handler's lease ran out (the process died): handle it
+    BUSY = "busy"  # another process is handling it now: ask Telegram to deliver it later
+    DONE = "done"  # handled already: a redelivery, drop it
+
+
+def claim_update(update_id: int, lease: timedelta | None = None) -> Claim:
+    """Claim an update for handling, under a lease; see `Claim` for the answers."""
+    lease = lease or timedelta(seconds=get_settings().telegram_claim_lease_s)
+    until = utcnow() + lease
+    maker = get_sessionmaker()
     try:
-        with get_sessionmaker().begin() as session:
-            session.add(TelegramUpdate(update_id=update_id))
+        with maker.begin() as session:
+            session.add(
+                TelegramUpdate(update_id=update_id, state=UpdateState.PROCESSING, lease_until=until)
+            )
     except IntegrityError:
-        return False
+        with maker.begin() as session:
+            # Only one process can win a stale lease: the update re-reads it as it changes it.
+            taken = session.execute(
+                update(TelegramUpdate)
+                .where(
+                    TelegramUpdate.update_id == update_id,
+                    TelegramUpdate.state == UpdateState.PROCESSING,
+                    TelegramUpdate.lease_until < utcnow(),
+                )
+                .values(lease_until=until)
+            )
+            if cast(CursorResult[Any], taken).rowcount:
+                logger.info("telegram_claim_taken_over")
+                return Claim.TAKEN_OVER
+            state = session.scalars(
+                select(TelegramUpdate.state).where(TelegramUpdate.update_id == update_id)
+            ).first()
+        return Claim.DONE if state in (UpdateState.DONE, None) else Claim.BUSY
     if update_id % PRUNE_EVERY == 0:
         prune_claims()
-    return True
+    return Claim.NEW
+
+
+def finish_update(update_id: int) -> None:
+    """The update is handled (its message stored): a redelivery is dropped from now on."""
+    with get_sessionmaker().begin() as session:
+        session.execute(
+            update(TelegramUpdate)
+            .where(TelegramUpdate.update_id == update_id)
+            .values(state=UpdateState.DONE, lease_until=None)
+        )
 
 
 def release_update(update_id: int) -> None:

@@ -96,8 +96,18 @@ def _rasa(context: ContextTypes.DEFAULT_TYPE) -> RasaClient:
 
 
 def _claim(update: Update) -> bool:
-    if store.claim_update(update.update_id):
+    """True when this process is to handle the update. A redelivery of a handled update is
+    dropped; one another process is handling now is refused (failed), so a webhook answers
+    500 and Telegram delivers it again later, when it is either done or its lease has run out."""
+    claim = store.claim_update(update.update_id)
+    if claim in (store.Claim.NEW, store.Claim.TAKEN_OVER):
         return True
+    if claim == store.Claim.BUSY:
+        logger.info("telegram_update_busy")
+        failed = HANDLING_FAILED.get()
+        if failed is not None:
+            failed.set()
+        return False
     logger.info("telegram_duplicate_update")
     return False
 
@@ -148,6 +158,7 @@ async def _route(
         logger.info("%s conversation=%s", event, conversation_id)
         limited = not await context.application.bot_data["limiter"].check(conversation_id)
         if limited and not check.flagged:
+            store.finish_update(update.update_id)
             await send_replies(update, [Reply(gateway_texts.SLOW_DOWN)])
             return
         replies = await handle_person_message(
@@ -158,23 +169,30 @@ async def _route(
             payload=payload,
             check=check,
             limited=limited,
+            telegram_update=update.update_id,
         )
     except Exception:
         store.release_update(update.update_id)
         raise
+    # Stored and answered: a redelivery from now on is dropped. (A reply that then fails to
+    # send stays in the transcript; it is not worth a second answer to the same message.)
+    store.finish_update(update.update_id)
     await send_replies(update, replies)
 
 
 async def _welcome(update: Update, chat_id: int) -> None:
-    """/start: the welcome, once per update."""
+    """/start: the welcome and the privacy notice, once per update."""
     if not _claim(update):
         return
     try:
         logger.info("telegram_start conversation=%s", store.conversation_for_chat(chat_id))
+        # The content may be read from the database: off the event loop.
+        welcome = await asyncio.to_thread(texts.welcome)
     except Exception:
         store.release_update(update.update_id)
         raise
-    await send_replies(update, [Reply(texts.WELCOME)])
+    store.finish_update(update.update_id)
+    await send_replies(update, [Reply(welcome)])
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -209,6 +227,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat is None or not _claim(update):
         return
     logger.info("telegram_not_text")
+    store.finish_update(update.update_id)
     await send_replies(update, [Reply(texts.TEXT_ONLY)])
 
 

@@ -3,8 +3,6 @@ through one reaches the web chat stream held by the other, within a second."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,24 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import ROOT
 from tests.support.databases import migrated_sqlite, using_database
-from tests.support.processes import free_port, stop, wait_until_up
+from tests.support.processes import free_port, start_gateway_process, stop
 from tests.support.sse import read_data
 from tests.support.staff import PASSWORD, make_staff
-
-
-def _start_gateway(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/uvicorn"), "bot.app:app", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log, timeout=60)
-    return process
 
 
 @pytest.fixture
@@ -49,7 +33,8 @@ def two_gateways(tmp_path: Path) -> Iterator[tuple[str, str]]:
     }
     ports = free_port(), free_port()
     processes = [
-        _start_gateway(port, env, tmp_path / f"gateway-{n}.log") for n, port in enumerate(ports)
+        start_gateway_process(port, env, tmp_path / f"gateway-{n}.log")
+        for n, port in enumerate(ports)
     ]
     with using_database(url):
         make_staff("two-workers", "advisor")

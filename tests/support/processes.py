@@ -54,6 +54,20 @@ def wait_for_model(url: str, process: subprocess.Popen, log: Path, timeout: floa
     pytest.fail(f"model not loaded in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+def start_gateway_process(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """One gateway worker process (uvicorn) on a loopback port, up and answering /healthz."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/uvicorn"), "bot.app:app", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_until_up(f"http://127.0.0.1:{port}/healthz", process, log, timeout=60)
+    return process
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
