@@ -7,9 +7,9 @@ never compete for the two cores, and every process is stopped in `finally`.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import socket
 import subprocess
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -12,9 +12,14 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from bot import crisis
+from bot.console.admin_api import router as admin_router
+from bot.console.admin_pages import admin_pages_router
 from bot.console.api import public_router as staff_login_router
 from bot.console.api import router as staff_router
 from bot.console.pages import pages_router
+from bot.console.reports_api import router as reports_router
+from bot.console.review_api import router as review_router
+from bot.console.review_pages import review_pages_router
 from bot.console.streams import stream_router as staff_stream_router
 from bot.gateway.bus import RedisBus
 from bot.gateway.limits import session_limiter
@@ -110,6 +115,11 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
     app.include_router(staff_router)
     app.include_router(staff_stream_router)
     app.include_router(pages_router)
+    app.include_router(review_router)
+    app.include_router(reports_router)
+    app.include_router(review_pages_router)
+    app.include_router(admin_router)
+    app.include_router(admin_pages_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

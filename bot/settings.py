@@ -34,6 +34,8 @@ class Settings:
     telegram_api_base_url: str = ""
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
+    # A gateway process has this long to handle a Telegram update before another may take it.
+    telegram_claim_lease_s: int = 60
     advisor_telegram_chat_id: int | None = None
     # Staff console: signs CSRF tokens; cookies are Secure unless COOKIE_SECURE=0 (local http).
     secret_key: str = ""
@@ -71,6 +73,9 @@ class Settings:
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", ""),
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            telegram_claim_lease_s=int(
+                env.get("TELEGRAM_CLAIM_LEASE_SECONDS") or cls.telegram_claim_lease_s
+            ),
             advisor_telegram_chat_id=int(env["ADVISOR_TELEGRAM_CHAT_ID"])
             if env.get("ADVISOR_TELEGRAM_CHAT_ID")
             else None,

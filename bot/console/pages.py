@@ -17,7 +17,12 @@ from bot.console.auth import signed_in
 from bot.static_files import static_file
 
 STATIC = Path(__file__).parent / "static"
-STATIC_FILES = frozenset({"console.css", "console.js"})
+# review.* and reports.js belong to the review and report pages (review_pages.py).
+STATIC_FILES = frozenset({"console.css", "console.js", "review.css", "review.js", "reports.js"})
+# admin.* belong to the admin pages (admin_pages.py).
+STATIC_FILES |= {"admin.css", "admin.js"}
+# Third-party files served by the gateway itself (static/vendor/README.md: versions, licences).
+VENDOR_FILES = frozenset({"chart.umd.min.js"})
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

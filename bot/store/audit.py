@@ -25,6 +25,24 @@ ACTIONS = (
     "handback",
     "requeue",
     "close",
+    # conversation review and reports (bot/console/review_api.py, reports_api.py)
+    "review_view",
+    "review_mark",
+    "review_tag",
+    "review_flag",
+    "review_export",
+    "report_export",
+    # data protection and content settings (bot/admin/, bot/console/admin_*.py); from the
+    # command line the actor is the `client` "command line (<OS user>)" and no staff id
+    "lookup",
+    "export",
+    "erase",
+    "retention",
+    "user_create",
+    "user_password",
+    "user_disable",
+    "user_enable",
+    "content_change",
 )
 
 

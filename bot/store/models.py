@@ -15,11 +15,15 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
+    UniqueConstraint,
+    cast,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from bot.vocabulary import (
@@ -29,6 +33,7 @@ from bot.vocabulary import (
     ProbationStatus,
     Sender,
     StaffRole,
+    UpdateState,
     values,
 )
 
@@ -73,7 +78,9 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    # NULL once the person is erased or their conversation aged out: the count stays, the link
+    # goes (bot/store/privacy.py). Reads always filter by an id, so they never meet a NULL.
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True, nullable=True)
     channel: Mapped[str] = mapped_column(checked(Channel, "channel", 16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     district: Mapped[str | None] = mapped_column(String(32))
@@ -156,7 +163,8 @@ class Conversation(Base):
 
 
 class WebchatSession(Base):
-    """A web chat browser session: a public id and the hash of its secret token."""
+    """A web chat browser session: a public id and the hash of its secret token. The token
+    stops working after a quiet spell (WEBCHAT_IDLE_MINUTES) or at Quick exit (`revoked_at`)."""
 
     __tablename__ = "webchat_sessions"
 
@@ -164,6 +172,7 @@ class WebchatSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Message(Base):
@@ -191,7 +200,9 @@ class TelegramChat(Base):
 
 
 class TelegramUpdate(Base):
-    """A claimed Telegram update id, so a redelivered update is handled only once."""
+    """A claimed Telegram update id, so a redelivered update is handled only once: "processing"
+    under a lease while a gateway process handles it (a stale lease is taken over), "done"
+    once the person's message is stored."""
 
     __tablename__ = "telegram_updates"
 
@@ -200,6 +211,10 @@ class TelegramUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+    state: Mapped[str] = mapped_column(
+        checked(UpdateState, "state", 16), default=UpdateState.DONE, server_default="done"
+    )
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 STAFF_ROLES = tuple(values(StaffRole))
@@ -285,3 +300,115 @@ class CallbackRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class ContentSetting(Base):
+    """A content detail an admin set in the staff pages (a district's phone, the line's hours),
+    laid over content/services.yml; never personal data."""
+
+    __tablename__ = "content_settings"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class ContentStamp(Base):
+    """One row whose stamp changes with every content change, so each process notices an edit
+    with one cheap read instead of reading every setting on every turn."""
+
+    __tablename__ = "content_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+# Conversation review and reports (migration 0007).
+
+
+class ConversationReview(Base):
+    """A conversation a reviewer has marked reviewed: by whom and when."""
+
+    __tablename__ = "conversation_reviews"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConversationTag(Base):
+    """A reviewer's short free-text tag on a conversation, to find it again."""
+
+    __tablename__ = "conversation_tags"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "tag"),
+        Index("ix_conversation_tags_tag", "tag", "conversation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(40))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MessageFlag(Base):
+    """A person's message the assistant misunderstood, and the intent it should have been:
+    the source of the NLU export."""
+
+    __tablename__ = "message_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    intent: Mapped[str] = mapped_column(String(64))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    flagged_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class HandoverWait(Base):
+    """One wait for an advisor: when it began and when (if ever) an advisor claimed it.
+
+    Written by triggers on `conversations` (migration 0007), so every process that queues or
+    claims a conversation is counted; the reports read it."""
+
+    __tablename__ = "handover_waits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str | None] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    waiting_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+# The review list's filters (migration 0007).
+Index("ix_conversations_created_at", Conversation.created_at)
+Index("ix_conversations_handover_reason", Conversation.handover_reason)
+Index("ix_contacts_district", Contact.district, Contact.conversation_id)
+Index("ix_contacts_provider", Contact.provider, Contact.conversation_id)
+Index("ix_contacts_outcome", Contact.outcome, Contact.conversation_id)
+# PostgreSQL only: the topic filter's `topics::jsonb @> '["housing"]'` reads this GIN index.
+Index(
+    "ix_contacts_topics",
+    cast(Contact.topics, JSONB).label("topics_jsonb"),
+    postgresql_using="gin",
+    postgresql_ops={"topics_jsonb": "jsonb_path_ops"},
+).ddl_if(dialect="postgresql")

@@ -48,11 +48,25 @@
     });
   }
 
+  // Links to the review, report and admin pages, for the roles that may use them.
+  function showStaffLinks(role) {
+    var nav = $("staff-nav");
+    if (!nav) return;
+    var shown = 0;
+    Array.prototype.forEach.call(nav.querySelectorAll("a[data-roles]"), function (link) {
+      var allowed = link.getAttribute("data-roles").split(" ").indexOf(role) >= 0;
+      link.hidden = !allowed;
+      if (allowed) shown += 1;
+    });
+    nav.hidden = shown === 0;
+  }
+
   function loadMe() {
     return api("GET", "/api/staff/me").then(function (who) {
       me = who;
       if (who.csrf_token) sessionStorage.setItem(CSRF_KEY, who.csrf_token);
       $("who").textContent = who.username + " (" + who.role + ")";
+      showStaffLinks(who.role);
       return who;
     });
   }
