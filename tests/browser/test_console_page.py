@@ -15,6 +15,7 @@ from bot.console import texts as console_texts
 from bot.settings import get_settings
 from bot.store import webchat
 from tests.support import ROOT
+from tests.support.axe import assert_accessible
 from tests.support.live_server import LiveServer
 from tests.support.staff import PASSWORD, make_staff
 
@@ -79,6 +80,7 @@ def test_an_advisor_takes_the_urgent_conversation_replies_and_hands_back(
     assert rows.nth(1).get_attribute("data-conversation") == newest  # urgent, but newer
     SHOTS.mkdir(parents=True, exist_ok=True)
     advisor.screenshot(path=str(SHOTS / "console-queue.png"), full_page=True)
+    assert_accessible(advisor)  # the queue page: no serious or critical axe violations
 
     rows.nth(0).get_by_role("button", name="Claim").click()
     expect(advisor).to_have_url(f"{live_gateway.url}/console/conversations/{urgent}")
@@ -101,6 +103,7 @@ def test_an_advisor_takes_the_urgent_conversation_replies_and_hands_back(
     advisor.get_by_role("button", name="Save note").click()
     expect(advisor.locator("#notes")).to_contain_text("Agreed a call back at 4pm — jo")
     advisor.screenshot(path=str(SHOTS / "console-conversation.png"), full_page=True)
+    assert_accessible(advisor)  # the conversation page
 
     advisor.get_by_role("button", name="Hand back to the assistant").click()
     expect(advisor.locator("#state")).to_contain_text("with the assistant")

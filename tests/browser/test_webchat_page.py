@@ -21,6 +21,7 @@ from bot.store import webchat
 from bot.store.models import Message, WebchatSession, utcnow
 from bot.store.session import get_sessionmaker
 from tests.support import ROOT
+from tests.support.axe import assert_accessible
 from tests.support.live_server import LiveServer
 from tests.support.rasa import ScriptedRasa
 
@@ -54,6 +55,7 @@ def test_a_person_asks_taps_a_quick_reply_resumes_and_exits(
     assert log.locator("b").count() == 0
     expect(log.get_by_text("You said:")).to_have_count(1)
     assert rasa.messages == ["How do I claim <b>Universal Credit</b>?"]
+    assert_accessible(page)  # the chat page with a reply and its buttons: no serious violations
 
     refer = log.get_by_role("button", name="Refer myself")
     expect(refer).to_be_visible()

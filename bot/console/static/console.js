@@ -264,8 +264,12 @@
     var list = $("referral");
     list.textContent = "";
     if (!referral) {
+      // A description list holds terms with their descriptions, never a description alone.
+      var term = document.createElement("dt");
+      term.textContent = "Referral";
       var none = document.createElement("dd");
-      none.textContent = "No referral in this conversation.";
+      none.textContent = "None in this conversation.";
+      list.appendChild(term);
       list.appendChild(none);
       return;
     }
