@@ -18,7 +18,9 @@ from bot.static_files import static_file
 
 STATIC = Path(__file__).parent / "static"
 # review.* and reports.js belong to the review and report pages (review_pages.py).
-STATIC_FILES = frozenset({"console.css", "console.js", "review.css", "review.js", "reports.js"})
+STATIC_FILES = frozenset(
+    {"staff.js", "console.css", "console.js", "review.css", "review.js", "reports.js"}
+)
 # admin.* belong to the admin pages (admin_pages.py).
 STATIC_FILES |= {"admin.css", "admin.js"}
 # Third-party files served by the gateway itself (static/vendor/README.md: versions, licences).

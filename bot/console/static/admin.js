@@ -3,79 +3,25 @@
 (function () {
   "use strict";
 
-  var CSRF_KEY = "consoleCsrf";
-
-  function $(id) { return document.getElementById(id); }
-
-  function showError(text) {
-    var line = $("error");
-    line.textContent = text || "";
-    line.hidden = !text;
-  }
-
-  function say(text) { $("live").textContent = text; }
+  var staff = window.StaffPage; // staff.js: shared by every staff page
+  var $ = staff.$, showError = staff.showError, say = staff.say;
+  var wireLogout = staff.wireLogout;
 
   var signedIn = null; // who is signed in, once known (and the CSRF token with it)
 
-  function request(method, url, body) {
-    if (method !== "GET" && signedIn) {
-      return signedIn.then(function () { return send(method, url, body); });
-    }
-    return send(method, url, body);
-  }
-
-  function send(method, url, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = sessionStorage.getItem(CSRF_KEY) || "";
-    return fetch(url, {
-      method: method,
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (response) {
-      if (response.status === 401) {
-        location.assign("/console/login?next=" + encodeURIComponent(location.pathname));
-        throw new Error("signed out");
+  // A change waits until the CSRF token is stored (the page may still be loading who it is).
+  function afterSignIn(call) {
+    return function (method, url, body) {
+      if (method !== "GET" && signedIn) {
+        return signedIn.then(function () { return call(method, url, body); });
       }
-      return response;
-    });
+      return call(method, url, body);
+    };
   }
+  var request = afterSignIn(staff.send); // the raw response, for a download
+  var api = afterSignIn(staff.api);
 
-  function api(method, url, body) {
-    return request(method, url, body).then(function (response) {
-      return response.text().then(function (raw) {
-        var data = raw ? JSON.parse(raw) : null;
-        if (!response.ok) {
-          var detail = data && data.detail;
-          var error = new Error(typeof detail === "string" ? detail : "HTTP " + response.status);
-          error.status = response.status;
-          error.detail = detail;
-          throw error;
-        }
-        return data;
-      });
-    });
-  }
-
-  function loadMe() {
-    return api("GET", "/api/staff/me").then(function (who) {
-      if (who.csrf_token) sessionStorage.setItem(CSRF_KEY, who.csrf_token);
-      $("who").textContent = who.username + " (" + who.role + ")";
-      return who;
-    });
-  }
-
-  function wireLogout() {
-    $("logout").addEventListener("click", function () {
-      api("POST", "/api/staff/logout").catch(function () { /* signed out either way */ })
-        .then(function () {
-          sessionStorage.removeItem(CSRF_KEY);
-          location.assign("/console/login");
-        });
-    });
-  }
+  function loadMe() { return staff.loadMe(); }
 
   function el(tag, text, className) {
     var node = document.createElement(tag);

@@ -3,50 +3,10 @@
 (function () {
   "use strict";
 
-  var CSRF_KEY = "consoleCsrf";
+  var staff = window.StaffPage; // staff.js: shared by every staff page
+  var CSRF_KEY = staff.CSRF_KEY, $ = staff.$, showError = staff.showError, say = staff.say;
+  var api = staff.api, wireLogout = staff.wireLogout;
   var me = null;
-
-  function $(id) { return document.getElementById(id); }
-
-  function showError(text) {
-    var line = $("error");
-    if (!line) return;
-    line.textContent = text || "";
-    line.hidden = !text;
-  }
-
-  function say(text) {
-    var live = $("live");
-    if (live) live.textContent = text;
-  }
-
-  function api(method, url, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = sessionStorage.getItem(CSRF_KEY) || "";
-    return fetch(url, {
-      method: method,
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (response) {
-      if (response.status === 401 && url !== "/api/staff/login") {
-        var next = encodeURIComponent(location.pathname);
-        location.assign("/console/login?next=" + next);
-        throw new Error("signed out");
-      }
-      return response.text().then(function (raw) {
-        var data = raw ? JSON.parse(raw) : null;
-        if (!response.ok) {
-          var error = new Error((data && data.detail) || "HTTP " + response.status);
-          error.status = response.status;
-          throw error;
-        }
-        return data;
-      });
-    });
-  }
 
   // Links to the review, report and admin pages, for the roles that may use them.
   function showStaffLinks(role) {
@@ -62,22 +22,10 @@
   }
 
   function loadMe() {
-    return api("GET", "/api/staff/me").then(function (who) {
+    return staff.loadMe().then(function (who) {
       me = who;
-      if (who.csrf_token) sessionStorage.setItem(CSRF_KEY, who.csrf_token);
-      $("who").textContent = who.username + " (" + who.role + ")";
       showStaffLinks(who.role);
       return who;
-    });
-  }
-
-  function wireLogout() {
-    $("logout").addEventListener("click", function () {
-      api("POST", "/api/staff/logout").catch(function () { /* signed out either way */ })
-        .then(function () {
-          sessionStorage.removeItem(CSRF_KEY);
-          location.assign("/console/login");
-        });
     });
   }
 

@@ -3,67 +3,9 @@
 (function () {
   "use strict";
 
-  var CSRF_KEY = "consoleCsrf"; // the console's own key: one sign-in for every staff page
-
-  function $(id) { return document.getElementById(id); }
-
-  function showError(text) {
-    var line = $("error");
-    if (!line) return;
-    line.textContent = text || "";
-    line.hidden = !text;
-  }
-
-  function say(text) {
-    var live = $("live");
-    if (live) live.textContent = text;
-  }
-
-  function api(method, url, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = sessionStorage.getItem(CSRF_KEY) || "";
-    return fetch(url, {
-      method: method,
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (response) {
-      if (response.status === 401) {
-        location.assign("/console/login?next=" + encodeURIComponent(location.pathname));
-        throw new Error("signed out");
-      }
-      return response.text().then(function (raw) {
-        var data = raw ? JSON.parse(raw) : null;
-        if (!response.ok) {
-          var detail = data && data.detail;
-          var error = new Error(typeof detail === "string" ? detail : "HTTP " + response.status);
-          error.status = response.status;
-          throw error;
-        }
-        return data;
-      });
-    });
-  }
-
-  function loadMe() {
-    return api("GET", "/api/staff/me").then(function (who) {
-      if (who.csrf_token) sessionStorage.setItem(CSRF_KEY, who.csrf_token);
-      $("who").textContent = who.username + " (" + who.role + ")";
-      return who;
-    });
-  }
-
-  function wireLogout() {
-    $("logout").addEventListener("click", function () {
-      api("POST", "/api/staff/logout").catch(function () { /* signed out either way */ })
-        .then(function () {
-          sessionStorage.removeItem(CSRF_KEY);
-          location.assign("/console/login");
-        });
-    });
-  }
+  var staff = window.StaffPage; // staff.js: shared by every staff page
+  var $ = staff.$, showError = staff.showError, say = staff.say, api = staff.api;
+  var loadMe = staff.loadMe, wireLogout = staff.wireLogout;
 
   function when(iso) {
     var d = new Date(iso);
