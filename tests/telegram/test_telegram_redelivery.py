@@ -25,6 +25,24 @@ from tests.support.processes import free_port, start_gateway_process, stop
 CHAT = 555000999
 
 
+def _webhook_env(
+    fake: FakeTelegram, url: str, webhook_port: int, engine_url: str
+) -> dict[str, str]:
+    """A gateway worker's settings: one SQLite file, the machine's Redis under a namespace of
+    its own, Telegram by webhook against the fake Bot API, the engine at `engine_url`."""
+    return {
+        "DATABASE_URL": url,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "REDIS_NAMESPACE": f"test-{uuid.uuid4().hex}",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "RASA_URL": engine_url,
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}/webhook",
+    }
+
+
 @pytest.fixture
 def two_webhook_workers(
     fake_telegram: FakeTelegram, tmp_path: Path
@@ -34,17 +52,7 @@ def two_webhook_workers(
     fake_telegram.reset()
     url = migrated_sqlite(tmp_path / "welfare.db")
     ports = [free_port(), free_port()]
-    env = {
-        "DATABASE_URL": url,
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "REDIS_NAMESPACE": f"test-{uuid.uuid4().hex}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{ports[0]}/telegram/webhook",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}/webhook",
-    }
+    env = _webhook_env(fake_telegram, url, ports[0], f"http://127.0.0.1:{free_port()}")
     logs = [tmp_path / f"gateway-{n}.log" for n in range(2)]
     processes = [start_gateway_process(p, env, log) for p, log in zip(ports, logs, strict=True)]
     try:
@@ -114,18 +122,8 @@ def test_a_worker_killed_mid_update_leaves_it_handled_once(
     engine = SlowEngine()
     url = migrated_sqlite(tmp_path / "welfare.db")
     ports = [free_port(), free_port()]
-    env = {
-        "DATABASE_URL": url,
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "REDIS_NAMESPACE": f"test-{uuid.uuid4().hex}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{ports[0]}/telegram/webhook",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_CLAIM_LEASE_SECONDS": "3",
-        "RASA_URL": engine.server.url,
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}/webhook",
-    }
+    env = _webhook_env(fake_telegram, url, ports[0], engine.server.url)
+    env["TELEGRAM_CLAIM_LEASE_SECONDS"] = "3"
     logs = [tmp_path / f"gateway-{n}.log" for n in range(2)]
     doomed, survivor = (
         start_gateway_process(p, env, log) for p, log in zip(ports, logs, strict=True)
