@@ -80,3 +80,23 @@ class UpdateState(StrEnum):
 
     PROCESSING = "processing"  # claimed by a gateway process, under a lease
     DONE = "done"  # the person's message is stored
+
+
+class Delivery(StrEnum):
+    """Where sending a later message (an advisor's) to the person's Telegram chat stands
+    (messages.delivery; NULL for messages that need no sending of their own)."""
+
+    PENDING = "pending"  # not sent yet: being sent, or waiting for its next try
+    SENT = "sent"  # Telegram accepted it
+    FAILED = "failed"  # given up: Telegram refused it for good, or too many tries failed
+
+
+class DeliveryProblem(StrEnum):
+    """Why the latest try to send a message to Telegram failed (messages.delivery_error)."""
+
+    BLOCKED = "blocked"  # 403: the person blocked the bot or closed their account
+    CHAT_NOT_FOUND = "chat_not_found"  # 400 "chat not found"
+    REFUSED = "refused"  # any other 400: Telegram will not take this message
+    NO_CHAT = "no_chat"  # the conversation has no Telegram chat (any more)
+    RATE_LIMITED = "rate_limited"  # 429: asked to wait (retry_after)
+    UNREACHABLE = "unreachable"  # 5xx, a timeout, a network error

@@ -6,16 +6,18 @@ the person when their side changes, writes the audit trail and announces queue c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import asdict
 from typing import Any
 
-from bot.console import texts
+from bot.console import delivery, texts
 from bot.console.auth import SignedIn
 from bot.gateway.outbound import send_to_person
 from bot.gateway.push import QUEUE_TOPIC, PushHub, conversation_topic, hub
 from bot.store import audit, callbacks, handover
 from bot.store import conversations as store
+from bot.store import delivery as delivery_store
 from bot.store.handover import QueueItem
 from bot.store.models import OUTCOMES
 from bot.store.queries import ContactIn, record_contact
@@ -67,11 +69,26 @@ def view(who: SignedIn, conversation_id: str, client: str) -> dict[str, Any]:
     body.update(district=known["district"], needs=known["needs"])
     call_back = callbacks.for_conversation(conversation_id)
     body["callback"] = asdict(call_back) if call_back else None
-    body["transcript"] = [
-        {"id": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons, "at": m.at}
-        for m in store.transcript(conversation_id)
-    ]
+    body["transcript"] = transcript(conversation_id)
     return body
+
+
+def transcript(conversation_id: str, after: int = 0) -> list[dict[str, Any]]:
+    """The messages after `after` as the console shows them, each advisor message sent to
+    Telegram with its delivery (None for the others)."""
+    states = delivery_store.states(conversation_id)
+    return [
+        {
+            "id": m.id,
+            "from": m.sender,
+            "text": m.text,
+            "buttons": m.buttons,
+            "at": m.at,
+            "delivery": delivery.view(states.get(m.id)),
+        }
+        for m in store.transcript(conversation_id)
+        if m.id > after
+    ]
 
 
 def watch(who: SignedIn, conversation_id: str, client: str) -> None:
@@ -116,7 +133,15 @@ async def reply(who: SignedIn, conversation_id: str, text: str, client: str) -> 
     audit.record(
         "reply", who.staff.id, conversation_id, detail=f"message={message.id}", client=client
     )
-    return {"id": message.id, "from": message.sender, "text": message.text, "at": message.at}
+    # Telegram: "pending" by now (it is sent in the background), or already "sent".
+    state = await asyncio.to_thread(delivery_store.state_of, message.id)
+    return {
+        "id": message.id,
+        "from": message.sender,
+        "text": message.text,
+        "at": message.at,
+        "delivery": delivery.view(state),
+    }
 
 
 def add_note(who: SignedIn, conversation_id: str, text: str, client: str) -> dict[str, Any]:

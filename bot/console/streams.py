@@ -1,4 +1,5 @@
-"""Live console updates as server-sent events: the queue, and one conversation's messages.
+"""Live console updates as server-sent events: the queue, and one conversation's messages
+(with how the sending of each advisor message to Telegram goes).
 
 Both streams sit behind the staff session like every console route, and end when the
 session does (checked at every keep-alive ping).
@@ -15,12 +16,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
-from bot.console import auth, service
+from bot.console import auth, delivery, service
 from bot.console.api import queue_item
 from bot.console.auth import CurrentStaff, client_of
 from bot.gateway.limits import streams
 from bot.gateway.push import QUEUE_TOPIC, RESYNC, conversation_topic, hub
-from bot.store import conversations
+from bot.store import delivery as delivery_store
 from bot.store import staff as staff_store
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,22 @@ def _queue_event(change: dict[str, object] | None) -> ServerSentEvent:
 
 
 def _message_event(message: dict[str, object]) -> ServerSentEvent:
-    body = {k: message.get(k) for k in ("id", "from", "text", "buttons", "at")}
+    body = {k: message.get(k) for k in ("id", "from", "text", "buttons", "at", "delivery")}
     return ServerSentEvent(data=json.dumps(body), event="message", id=str(message["id"]))
+
+
+def _delivery_event(body: dict[str, Any]) -> ServerSentEvent:
+    """A change in sending a message to Telegram: {"message_id", "delivery"}."""
+    return ServerSentEvent(data=json.dumps(body), event="delivery")
+
+
+async def _deliveries(conversation_id: str) -> list[ServerSentEvent]:
+    """Every message's delivery as it stands (after a resync: changes may have been missed)."""
+    states = await asyncio.to_thread(delivery_store.states, conversation_id)
+    return [
+        _delivery_event({"message_id": i, "delivery": delivery.view(s)})
+        for i, s in sorted(states.items())
+    ]
 
 
 def _still_signed_in(token: str) -> bool:
@@ -47,8 +62,7 @@ def _still_signed_in(token: str) -> bool:
 
 async def _stored_since(conversation_id: str, after: int) -> list[dict[str, Any]]:
     """Messages stored after `after`, read in a worker thread (a database call)."""
-    transcript = await asyncio.to_thread(conversations.transcript, conversation_id)
-    return [{**vars(m), "from": m.sender} for m in transcript if m.id > after]
+    return await asyncio.to_thread(service.transcript, conversation_id, after)
 
 
 async def _queue_events(token: str) -> AsyncIterator[ServerSentEvent]:
@@ -89,6 +103,10 @@ async def _conversation_events(
                 for stored in await _stored_since(conversation_id, sent):
                     sent = int(stored["id"])
                     yield _message_event(stored)
+                for change in await _deliveries(conversation_id):
+                    yield change
+            elif event.get("event") == "delivery" and "message_id" in event:
+                yield _delivery_event(delivery.from_event(event))
             elif "id" not in event:
                 yield ServerSentEvent(data=json.dumps(event), event=str(event.get("event")))
             elif int(event["id"]) > sent:
@@ -112,8 +130,9 @@ async def conversation_stream(
     request: Request,
     after: int = Query(default=0, ge=0),
 ) -> EventSourceResponse:
-    """Messages after `after` (a message id), then live: "message" events, and "state"
-    events when the conversation is claimed, handed back, requeued or closed."""
+    """Messages after `after` (a message id), then live: "message" events, "state" events
+    when the conversation is claimed, handed back, requeued or closed, and "delivery" events
+    as an advisor message is sent to Telegram, retried, or given up."""
     try:
         service.watch(who, conversation_id, client_of(request))
     except service.NotFound:

@@ -29,6 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 from bot.vocabulary import (
     Channel,
     ConversationState,
+    Delivery,
+    DeliveryProblem,
     Outcome,
     ProbationStatus,
     Sender,
@@ -187,6 +189,15 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # Sending a later message to the person's Telegram chat (migration 0011): NULL when the
+    # message needs no sending of its own; tries so far, when the next may start (also the
+    # lease of a process sending it now) and why the latest failed (bot/store/delivery.py).
+    delivery: Mapped[str | None] = mapped_column(checked(Delivery, "delivery", 16), index=True)
+    delivery_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    delivery_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivery_error: Mapped[str | None] = mapped_column(
+        checked(DeliveryProblem, "delivery_error", 16)
+    )
 
 
 class TelegramChat(Base):

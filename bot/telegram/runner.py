@@ -5,12 +5,12 @@ send a message or handle a webhook delivery, and exactly one polls or registers 
 (bot/telegram/leader.py).
 
 Later messages (an advisor's replies) reach the person's chat through a deliverer that the
-runner registers with the push hub.
+runner registers with the push hub (bot/telegram/delivery.py): any process sends them, and
+the leader (or the single process) also sweeps up those whose sending failed, to try again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Update
@@ -20,8 +20,8 @@ from bot.gateway.alerts import ADVISORS
 from bot.gateway.push import Event, PushHub
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
-from bot.store import telegram as store
 from bot.telegram.bot import CHANNEL, Limiter, build_application, send_to_chat
+from bot.telegram.delivery import TelegramDeliveries
 from bot.telegram.leader import Leadership
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,15 @@ async def start_telegram(
     )
     await application.initialize()
     await application.start()
+    deliveries = TelegramDeliveries(application.bot, push)
+    application.bot_data["deliveries"] = deliveries
 
     async def go_live() -> None:
+        deliveries.start_sweep()
         await _go_live(application, settings)
 
     async def stand_down() -> None:
+        await deliveries.stop_sweep()
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
             logger.info("telegram_polling_stopped")
@@ -59,13 +63,7 @@ async def start_telegram(
     else:
         await go_live()
 
-    async def deliver(conversation_id: str, event: Event) -> None:
-        chat_id = await asyncio.to_thread(store.chat_for_conversation, conversation_id)
-        if chat_id is None:
-            raise LookupError("no Telegram chat for this conversation")
-        await send_to_chat(application.bot, chat_id, str(event["text"]), event.get("buttons") or [])
-
-    push.register_deliverer(CHANNEL, deliver)
+    push.register_deliverer(CHANNEL, deliveries.deliver)
     if settings.advisor_telegram_chat_id:
         advisors_chat = settings.advisor_telegram_chat_id
 
@@ -100,6 +98,9 @@ async def stop_telegram(application: Application, push: PushHub) -> None:
     leadership = _leaderships.pop(id(application), None)
     if leadership is not None:
         await leadership.stop()
+    deliveries: TelegramDeliveries | None = application.bot_data.get("deliveries")
+    if deliveries is not None:
+        await deliveries.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     await application.stop()

@@ -2,6 +2,8 @@
 
 Updates queued with `push` are handed out by getUpdates until an offset confirms them;
 every sendMessage is kept in `sent` (chat_id, text, reply_markup) for the tests to read.
+`fail_next` makes the next sendMessage calls fail as Telegram does (a 5xx, a 429 with
+retry_after, a 403 for a person who blocked the bot); those land in `refused` instead.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from bot.app import create_app
 from bot.gateway.rasa_client import RasaClient
@@ -46,6 +49,8 @@ class FakeTelegram:
         self.calls: list[str] = []
         self.answered: list[str] = []
         self.message_id = 0
+        self.failures: list[dict[str, Any]] = []
+        self.refused: list[dict[str, Any]] = []
         self.app = self._build()
         self.server = LiveServer(self.app, lifespan="off")
         self.webhook: dict[str, str] = {}
@@ -57,14 +62,30 @@ class FakeTelegram:
     def _build(self) -> FastAPI:
         app = FastAPI()
 
-        @app.post("/bot{token}/{method}")
-        async def method(token: str, method: str, request: Request) -> dict[str, Any]:
+        @app.post("/bot{token}/{method}", response_model=None)
+        async def method(
+            token: str, method: str, request: Request
+        ) -> dict[str, Any] | JSONResponse:
             if request.headers.get("content-type", "").startswith("application/json"):
                 params = {k: _value(v) for k, v in (await request.json() or {}).items()}
             else:
                 params = {k: _value(v) for k, v in (await request.form()).items()}
             with self.lock:
                 self.calls.append(method)
+                failure = (
+                    self.failures.pop(0) if method == "sendMessage" and self.failures else None
+                )
+                if failure is not None:
+                    self.refused.append({"chat_id": int(params["chat_id"]), **failure})
+            if failure is not None:
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": failure["status"],
+                    "description": failure["description"],
+                }
+                if failure["retry_after"] is not None:
+                    body["parameters"] = {"retry_after": failure["retry_after"]}
+                return JSONResponse(body, status_code=failure["status"])
             handler = getattr(self, f"_{method}", None)
             if handler is None:
                 return {"ok": True, "result": True}
@@ -150,9 +171,29 @@ class FakeTelegram:
                     break
         return statuses
 
+    def fail_next(
+        self,
+        count: int,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+    ) -> None:
+        """Make the next `count` sendMessage calls fail with `status`, as Telegram answers:
+        500 (a bad moment), 429 with `retry_after` seconds, 403 "Forbidden: bot was blocked
+        by the user", 400 "Bad Request: chat not found"."""
+        failure = {"status": status, "description": description, "retry_after": retry_after}
+        with self.lock:
+            self.failures.extend(dict(failure) for _ in range(count))
+
+    def stop_failing(self) -> None:
+        """sendMessage succeeds again."""
+        with self.lock:
+            self.failures = []
+
     def reset(self) -> None:
         with self.lock:
             self.updates, self.sent, self.calls, self.answered = [], [], [], []
+            self.failures, self.refused = [], []
             self.webhook = {}
 
     def said(self, since: int, chat_id: int) -> str:

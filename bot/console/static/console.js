@@ -188,13 +188,44 @@
   var current = null;
 
   var LABELS = { person: "Person", assistant: "Assistant", advisor: "Advisor" };
+  // How sending each advisor message to Telegram goes, by message id (the server words it).
+  var deliveries = {};
+
+  /* Keep a delivery change unless it is older than what is known: "sent" and "failed" are
+   * final, and a retry count only grows (events from other gateway processes may cross). */
+  function noteDelivery(id, delivery) {
+    if (!delivery || !delivery.state) return;
+    var known = deliveries[id];
+    if (known && known.state !== "pending") return;
+    if (known && delivery.state === "pending" && (delivery.attempts || 0) < (known.attempts || 0)) return;
+    deliveries[id] = delivery;
+    showDelivery(id);
+  }
+
+  function showDelivery(id) {
+    var delivery = deliveries[id];
+    var item = document.querySelector('#transcript [data-message="' + Number(id) + '"]');
+    if (!delivery || !item) return;
+    var line = item.querySelector(".msg-delivery");
+    if (!line) {
+      line = document.createElement("p");
+      item.appendChild(line);
+    }
+    line.className = "msg-delivery msg-delivery--" + delivery.state;
+    line.textContent = delivery.status || "";
+    item.classList.toggle("msg--undelivered", delivery.state === "failed");
+  }
 
   function addMessage(message) {
-    if (shown[message.id]) return;
+    if (shown[message.id]) {
+      noteDelivery(message.id, message.delivery);
+      return;
+    }
     shown[message.id] = true;
     var from = LABELS[message.from] ? message.from : "assistant";
     var item = document.createElement("div");
     item.className = "msg msg--" + from;
+    item.dataset.message = String(Number(message.id));
     var meta = document.createElement("span");
     meta.className = "msg-meta";
     meta.textContent = LABELS[from] + (message.advisor ? " (" + message.advisor + ")" : "") +
@@ -205,6 +236,8 @@
     item.appendChild(text);
     var log = $("transcript");
     log.appendChild(item);
+    noteDelivery(message.id, message.delivery);
+    showDelivery(message.id);
     log.scrollTop = log.scrollHeight;
   }
 
@@ -309,7 +342,11 @@
       event.preventDefault();
       var text = $("reply").value.trim();
       if (!text) return;
-      act("/messages", { text: text }, function () { $("reply").value = ""; say("Reply sent."); });
+      act("/messages", { text: text }, function (sent) {
+        $("reply").value = "";
+        // Telegram: the line under the message says when it has reached the chat.
+        say(sent && sent.delivery ? "Reply saved. Sending it to Telegram." : "Reply sent.");
+      });
     });
     $("note-form").addEventListener("submit", function (event) {
       event.preventDefault();
@@ -328,6 +365,12 @@
         } catch (e) { reload(); }
       });
       stream.addEventListener("state", reload);
+      stream.addEventListener("delivery", function (event) {
+        try {
+          var change = JSON.parse(event.data);
+          noteDelivery(change.message_id, change.delivery);
+        } catch (e) { reload(); }
+      });
     });
   }
 
