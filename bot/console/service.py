@@ -19,6 +19,7 @@ from bot.store import conversations as store
 from bot.store.handover import QueueItem
 from bot.store.models import OUTCOMES
 from bot.store.queries import ContactIn, record_contact
+from bot.store.session import in_unit
 from bot.vocabulary import ConversationState, Sender, StaffRole
 
 logger = logging.getLogger(__name__)
@@ -65,18 +66,18 @@ def view(who: SignedIn, conversation_id: str, client: str) -> dict[str, Any]:
     body = asdict(info)
     known = body.pop("circumstances")
     body.update(district=known["district"], needs=known["needs"])
-    call_back = callbacks.for_conversation(conversation_id)
+    call_back = in_unit(callbacks.for_conversation, conversation_id)
     body["callback"] = asdict(call_back) if call_back else None
     body["transcript"] = [
         {"id": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons, "at": m.at}
-        for m in store.transcript(conversation_id)
+        for m in in_unit(store.transcript, conversation_id)
     ]
     return body
 
 
 def watch(who: SignedIn, conversation_id: str, client: str) -> None:
     """Opening a conversation's live stream is a view too."""
-    if store.get_state(conversation_id) is None:
+    if in_unit(store.get_state, conversation_id) is None:
         raise NotFound(conversation_id)
     audit.record("watch", who.staff.id, conversation_id, client=client)
 
@@ -132,14 +133,14 @@ def _record_contact(conversation_id: str, outcome: str) -> None:
     known = handover.circumstances([conversation_id]).get(conversation_id)
     contact = ContactIn(
         conversation_id=conversation_id,
-        channel=store.get_channel(conversation_id) or "other",
+        channel=in_unit(store.get_channel, conversation_id) or "other",
         outcome=outcome,
         topics=known.needs if known else [],
         district=known.district if known else None,
         provider=known.provider if known else None,
         probation_status=known.probation_status if known else None,
     )
-    record_contact(contact)
+    in_unit(record_contact, contact)
     logger.info("contact_logged conversation=%s outcome=%s", conversation_id, outcome)
 
 

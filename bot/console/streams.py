@@ -22,6 +22,7 @@ from bot.gateway.limits import streams
 from bot.gateway.push import QUEUE_TOPIC, RESYNC, conversation_topic, hub
 from bot.store import conversations
 from bot.store import staff as staff_store
+from bot.store.session import in_unit
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def _still_signed_in(token: str) -> bool:
 
 async def _stored_since(conversation_id: str, after: int) -> list[dict[str, Any]]:
     """Messages stored after `after`, read in a worker thread (a database call)."""
-    transcript = await asyncio.to_thread(conversations.transcript, conversation_id)
+    transcript = await asyncio.to_thread(in_unit, conversations.transcript, conversation_id)
     return [{**vars(m), "from": m.sender} for m in transcript if m.id > after]
 
 
