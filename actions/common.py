@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content import DistrictService, get_content
 from bot.store.queries import ContactIn, record_contact
+from bot.store.session import in_unit
 from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def log_contact(
         probation_status=tracker.get_slot("probation_status"),
     )
     try:
-        record_contact(contact)
+        in_unit(record_contact, contact)
         logger.info("contact_logged conversation=%s outcome=%s", tracker.sender_id, outcome)
     except SQLAlchemyError as error:
         # The error's type only: its text may quote what was being written.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -131,7 +132,8 @@ class ActionSubmitReferral(Action):
             consent_wording_version=get_content().consent_wording_version,
         )
         try:
-            referral_id = save_referral(referral)
+            # Off the action server's event loop: other conversations go on meanwhile.
+            referral_id = await asyncio.to_thread(save_referral, referral)
         except SQLAlchemyError as error:
             # The type only: a database error's text can carry the referral's details.
             logger.error(

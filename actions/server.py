@@ -21,6 +21,8 @@ from rasa_sdk.endpoint import run as run_with_workers
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
+from bot import redacted_logs
+
 PACKAGE = "actions"
 
 
@@ -36,6 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Register the actions and serve them until stopped."""
     args = parse_args(argv)
+    redacted_logs.install()  # a failed action's traceback never prints a message's words
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), None, args.loglevel, None

@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from bot import crisis
+from bot import crisis, redacted_logs
 from bot.console.admin_api import router as admin_router
 from bot.console.admin_pages import admin_pages_router
 from bot.console.api import public_router as staff_login_router
@@ -36,6 +36,7 @@ from bot.webchat.page import page_router
 from bot.webchat.stream import stream_router
 
 logger = logging.getLogger(__name__)
+redacted_logs.install()  # no exception message (a row's values, a person's words) in any log
 # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 

@@ -17,6 +17,7 @@ from bot.console.reports_service import UK
 from bot.console.review_turns import PersonMessage, match_turns
 from bot.store import audit, handover, review
 from bot.store import conversations as store
+from bot.store.session import in_unit
 from bot.store.staff import aware
 from bot.store.tracker_turns import user_turns
 from bot.vocabulary import Sender
@@ -61,7 +62,7 @@ def transcript(who: SignedIn, conversation_id: str, client: str) -> dict[str, An
     if info is None:
         raise NotFound(conversation_id)
     audit.record("review_view", who.staff.id, conversation_id, client=client)
-    messages = store.transcript(conversation_id)
+    messages = in_unit(store.transcript, conversation_id)
     person = [
         PersonMessage(m.id, m.text, aware(datetime.fromisoformat(m.at)))
         for m in messages

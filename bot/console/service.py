@@ -21,6 +21,7 @@ from bot.store import delivery as delivery_store
 from bot.store.handover import QueueItem
 from bot.store.models import OUTCOMES
 from bot.store.queries import ContactIn, record_contact
+from bot.store.session import in_unit
 from bot.vocabulary import ConversationState, Sender, StaffRole
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def view(who: SignedIn, conversation_id: str, client: str) -> dict[str, Any]:
     body = asdict(info)
     known = body.pop("circumstances")
     body.update(district=known["district"], needs=known["needs"])
-    call_back = callbacks.for_conversation(conversation_id)
+    call_back = in_unit(callbacks.for_conversation, conversation_id)
     body["callback"] = asdict(call_back) if call_back else None
     body["transcript"] = transcript(conversation_id)
     return body
@@ -86,14 +87,14 @@ def transcript(conversation_id: str, after: int = 0) -> list[dict[str, Any]]:
             "at": m.at,
             "delivery": delivery.view(states.get(m.id)),
         }
-        for m in store.transcript(conversation_id)
+        for m in in_unit(store.transcript, conversation_id)
         if m.id > after
     ]
 
 
 def watch(who: SignedIn, conversation_id: str, client: str) -> None:
     """Opening a conversation's live stream is a view too."""
-    if store.get_state(conversation_id) is None:
+    if in_unit(store.get_state, conversation_id) is None:
         raise NotFound(conversation_id)
     audit.record("watch", who.staff.id, conversation_id, client=client)
 
@@ -157,14 +158,14 @@ def _record_contact(conversation_id: str, outcome: str) -> None:
     known = handover.circumstances([conversation_id]).get(conversation_id)
     contact = ContactIn(
         conversation_id=conversation_id,
-        channel=store.get_channel(conversation_id) or "other",
+        channel=in_unit(store.get_channel, conversation_id) or "other",
         outcome=outcome,
         topics=known.needs if known else [],
         district=known.district if known else None,
         provider=known.provider if known else None,
         probation_status=known.probation_status if known else None,
     )
-    record_contact(contact)
+    in_unit(record_contact, contact)
     logger.info("contact_logged conversation=%s outcome=%s", conversation_id, outcome)
 
 

@@ -3,17 +3,23 @@ check or engine call, so the numbers go out even when one of those says no or fa
 
 The context it reads (the person's last few messages, what the assistant last asked) comes from
 the store when it can; with the database down the words alone are checked. Nothing of it is
-ever logged.
+ever logged. `check` reads the database and runs the model: call it off the event loop.
+
+Escalation has two halves: `queue` writes (urgent in the queue, the outcome) in the message's
+unit of work; the alert to advisors goes out after it commits, or on its own when the database
+fails (`answer_without_store`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.crisis import assess, crisis_intent
 from bot.gateway import texts
@@ -22,7 +28,7 @@ from bot.gateway.availability import crisis_notice
 from bot.gateway.reply import Reply
 from bot.store import conversations as store
 from bot.store.queries import ContactIn, record_contact
-from bot.vocabulary import WITH_ADVISORS, ConversationState
+from bot.store.session import in_unit
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +119,7 @@ def _context(conversation_id: str | None) -> tuple[tuple[str, ...], str | None]:
     if conversation_id is None:
         return (), None
     try:
-        recent, last = store.recent_context(conversation_id, RECENT_MESSAGES)
+        recent, last = in_unit(store.recent_context, conversation_id, RECENT_MESSAGES)
     except SQLAlchemyError as error:
         logger.warning(
             "crisis_context_unavailable conversation=%s error=%s",
@@ -133,26 +139,25 @@ def replies(found: CrisisCheck, channel: str) -> list[Reply]:
     return [Reply(text), Reply(crisis_notice())]
 
 
-def escalate(
-    conversation_id: str | None,
+def queue(
+    session: Session,
+    conversation_id: str,
     channel: str,
     found: CrisisCheck,
-    state: str | None,
     log_outcome: bool = True,
 ) -> None:
-    """Queue the conversation as urgent, alert the advisors and log the outcome, each on its
-    own: a failing database never stops the alert."""
-    if conversation_id is not None:
-        keep = state if state in WITH_ADVISORS else ConversationState.WAITING
-        _try(
-            conversation_id,
-            "crisis_queue_failed",
-            store.set_state,
-            conversation_id,
-            keep,
-            reason="crisis",
-            urgent=True,
-        )
+    """The store's half of escalation, in the message's unit of work: the conversation waits
+    as urgent (one an advisor holds stays theirs) and the outcome is logged. The caller alerts
+    the advisors (`alert`) once this has committed."""
+    store.queue_urgent(session, conversation_id, reason="crisis")
+    if log_outcome:
+        topic = TOPICS.get(found.intent, "crisis")
+        record_contact(session, ContactIn(conversation_id, channel, "crisis", topics=[topic]))
+
+
+def alert(conversation_id: str | None, channel: str) -> None:
+    """The advisors' half: the queue event and the urgent alert. Never raises: the person's
+    reply must still go out."""
     try:
         if conversation_id is not None:
             announce_waiting(conversation_id, "crisis", True, channel)
@@ -162,25 +167,23 @@ def escalate(
         logger.error(
             "crisis_alert_failed conversation=%s error=%s", conversation_id, type(error).__name__
         )
-    if conversation_id is not None and log_outcome:
-        topic = TOPICS.get(found.intent, "crisis")
-        contact = ContactIn(conversation_id, channel, "crisis", topics=[topic])
-        _try(conversation_id, "crisis_outcome_failed", record_contact, contact)
     logger.info("crisis_answered_by_gateway conversation=%s", conversation_id)
 
 
-def _try(conversation_id: str, event: str, step: Any, *args: Any, **kwargs: Any) -> None:
-    """Run one store step; on a database error log its type and the id, and carry on."""
-    try:
-        step(*args, **kwargs)
-    except SQLAlchemyError as error:
-        logger.error("%s conversation=%s error=%s", event, conversation_id, type(error).__name__)
-
-
-def answer_without_store(
+async def answer_without_store(
     conversation_id: str | None, channel: str, found: CrisisCheck
 ) -> list[Reply]:
-    """The database failed: the crisis reply and the advisors' alert still go out."""
+    """The message's unit of work failed (or never started): the crisis reply and the
+    advisors' alert still go out; queueing is tried once more on its own."""
     if found.crisis:
-        escalate(conversation_id, channel, found, state=None)
+        if conversation_id is not None:
+            try:
+                await asyncio.to_thread(in_unit, queue, conversation_id, channel, found)
+            except SQLAlchemyError as error:
+                logger.error(
+                    "crisis_queue_failed conversation=%s error=%s",
+                    conversation_id,
+                    type(error).__name__,
+                )
+        alert(conversation_id, channel)
     return replies(found, channel)

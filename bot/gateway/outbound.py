@@ -6,12 +6,16 @@ chat stream, the advisor console) and, on Telegram, sent to the person's chat.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import asdict
+
+from sqlalchemy.orm import Session
 
 from bot.gateway.push import PushHub, conversation_topic, hub
 from bot.store import conversations as store
 from bot.store.conversations import StoredMessage
+from bot.store.session import in_unit
 from bot.vocabulary import Channel, Sender
 
 logger = logging.getLogger(__name__)
@@ -33,6 +37,20 @@ def publish_message(
     push.publish(conversation_topic(conversation_id), message_event(message, later))
 
 
+def _store_later(
+    session: Session,
+    conversation_id: str,
+    text: str,
+    sender: str,
+    buttons: list[dict[str, str]] | None,
+) -> tuple[str, StoredMessage] | None:
+    """(the conversation's channel, the stored message), or None if there is no such one."""
+    channel = store.get_channel(session, conversation_id)
+    if channel is None:
+        return None
+    return channel, store.add_message(session, conversation_id, "out", sender, text, buttons or [])
+
+
 async def send_to_person(
     conversation_id: str,
     text: str,
@@ -42,10 +60,10 @@ async def send_to_person(
 ) -> StoredMessage | None:
     """Store a later message for the person and deliver it on their channel; None if no such
     conversation. Delivery failures are logged; the message stays in the transcript."""
-    channel = store.get_channel(conversation_id)
-    if channel is None:
+    stored = await asyncio.to_thread(in_unit, _store_later, conversation_id, text, sender, buttons)
+    if stored is None:
         return None
-    message = store.add_message(conversation_id, "out", sender, text, buttons or [])
+    channel, message = stored
     publish_message(conversation_id, message, later=True, push=push)
     if channel != Channel.WEBCHAT:
         delivered = await push.deliver(channel, conversation_id, message_event(message, True))

@@ -1,16 +1,31 @@
-"""The Rasa engine's REST channel, over one pooled HTTP client (connections are reused)."""
+"""The Rasa engine's REST channel, over one pooled HTTP client (connections are reused).
+
+The person waits at most ENGINE_TIMEOUT_S for an answer; the request itself is not cut then
+(cutting it would make Rasa drop the turn's state while the action server's work, a saved
+referral, stays), but runs on for up to ENGINE_LATE_S, and the caller gets it to settle later.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 
 ENGINE_TIMEOUT_S = 5.0
+ENGINE_LATE_S = 60.0
 
 
 class EngineUnavailable(Exception):
     """The engine or the action server is down, slow (over 5 s) or answered nothing."""
+
+
+class EngineLate(EngineUnavailable):
+    """No answer within ENGINE_TIMEOUT_S; `answer` gives it (or EngineUnavailable) later."""
+
+    def __init__(self, answer: asyncio.Future[list[dict[str, Any]]]) -> None:
+        super().__init__("late")
+        self.answer = answer
 
 
 class RasaClient:
@@ -18,7 +33,8 @@ class RasaClient:
 
     def __init__(self, base_url: str, client: httpx.AsyncClient | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.AsyncClient(timeout=ENGINE_TIMEOUT_S)
+        self.client = client or httpx.AsyncClient(timeout=ENGINE_LATE_S)
+        self.wait_s = ENGINE_TIMEOUT_S
 
     async def send(
         self,
@@ -29,7 +45,17 @@ class RasaClient:
     ) -> list[dict[str, Any]]:
         """The engine's replies; EngineUnavailable when there are none to give. `metadata` adds
         to the channel what the engine's crisis check reads (the last question, earlier
-        messages): it holds the person's words, so it is never logged."""
+        messages): it holds the person's words, so it is never logged. EngineLate when the
+        answer is still coming after `wait_s`."""
+        answer = asyncio.ensure_future(self._post(conversation_id, text, channel, metadata))
+        try:
+            return await asyncio.wait_for(asyncio.shield(answer), self.wait_s)
+        except TimeoutError:
+            raise EngineLate(answer) from None
+
+    async def _post(
+        self, conversation_id: str, text: str, channel: str, metadata: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
         try:
             response = await self.client.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -38,7 +64,7 @@ class RasaClient:
                     "message": text,
                     "metadata": {"channel": channel, **(metadata or {})},
                 },
-                timeout=ENGINE_TIMEOUT_S,
+                timeout=ENGINE_LATE_S,
             )
             response.raise_for_status()
             replies = response.json()

@@ -1,4 +1,6 @@
-"""Call-back requests of people waiting for an advisor: consent first, then the number."""
+"""Call-back requests of people waiting for an advisor: consent first, then the number.
+
+Every function takes the caller's session (one unit of work per message)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import CallbackRequest, ConsentRecord, utcnow
-from bot.store.session import get_sessionmaker
 
 PURPOSE = "callback"
 
@@ -32,77 +33,70 @@ def _latest(session: Session, conversation_id: str) -> CallbackRequest | None:
     return session.scalars(stmt).first()
 
 
-def status(conversation_id: str) -> str | None:
+def status(session: Session, conversation_id: str) -> str | None:
     """Where the latest request stands ("asked", "consented", "given", "declined"), or None."""
-    with get_sessionmaker().begin() as session:
-        row = _latest(session, conversation_id)
-        return row.status if row else None
+    row = _latest(session, conversation_id)
+    return row.status if row else None
 
 
-def ask(conversation_id: str) -> None:
+def ask(session: Session, conversation_id: str) -> None:
     """The person tapped "leave a number": the consent question is now open."""
-    with get_sessionmaker().begin() as session:
-        session.add(CallbackRequest(conversation_id=conversation_id, status="asked"))
+    session.add(CallbackRequest(conversation_id=conversation_id, status="asked"))
 
 
-def consent(conversation_id: str, channel: str, wording_version: str) -> None:
+def consent(session: Session, conversation_id: str, channel: str, wording_version: str) -> None:
     """A yes to the consent question: record it (time, wording, channel), then ask the number."""
-    with get_sessionmaker().begin() as session:
-        row = _latest(session, conversation_id)
-        if row is None or row.status != "asked":
-            return
-        record = ConsentRecord(
-            conversation_id=conversation_id,
-            channel=channel,
-            purpose=PURPOSE,
-            wording_version=wording_version,
-            given_at=utcnow(),
-        )
-        session.add(record)
-        session.flush()
-        row.consent_id, row.status = record.id, "consented"
+    row = _latest(session, conversation_id)
+    if row is None or row.status != "asked":
+        return
+    record = ConsentRecord(
+        conversation_id=conversation_id,
+        channel=channel,
+        purpose=PURPOSE,
+        wording_version=wording_version,
+        given_at=utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    row.consent_id, row.status = record.id, "consented"
 
 
-def give_number(conversation_id: str, phone: str) -> bool:
+def give_number(session: Session, conversation_id: str, phone: str) -> bool:
     """Keep the number (only after consent); False if consent was not given."""
-    with get_sessionmaker().begin() as session:
-        row = _latest(session, conversation_id)
-        if row is None or row.status != "consented" or row.consent_id is None:
-            return False
-        row.phone, row.status = phone, "given"
-        return True
+    row = _latest(session, conversation_id)
+    if row is None or row.status != "consented" or row.consent_id is None:
+        return False
+    row.phone, row.status = phone, "given"
+    return True
 
 
-def decline(conversation_id: str) -> None:
+def decline(session: Session, conversation_id: str) -> None:
     """No, or stop: nothing personal is kept, and a consent given a moment ago is withdrawn."""
-    with get_sessionmaker().begin() as session:
-        row = _latest(session, conversation_id)
-        if row is None:
-            return
-        consent_id = row.consent_id
-        row.status, row.phone, row.consent_id = "declined", None, None
-        session.flush()
-        if consent_id is not None:
-            record = session.get(ConsentRecord, consent_id)
-            if record is not None:
-                session.delete(record)
+    row = _latest(session, conversation_id)
+    if row is None:
+        return
+    consent_id = row.consent_id
+    row.status, row.phone, row.consent_id = "declined", None, None
+    session.flush()
+    if consent_id is not None:
+        record = session.get(ConsentRecord, consent_id)
+        if record is not None:
+            session.delete(record)
 
 
-def for_conversation(conversation_id: str) -> Callback | None:
+def for_conversation(session: Session, conversation_id: str) -> Callback | None:
     """The latest request, for the advisor's view."""
-    with get_sessionmaker().begin() as session:
-        row = _latest(session, conversation_id)
-        if row is None:
-            return None
-        return Callback(row.status, row.phone, row.updated_at.isoformat())
+    row = _latest(session, conversation_id)
+    if row is None:
+        return None
+    return Callback(row.status, row.phone, row.updated_at.isoformat())
 
 
-def given_among(conversation_ids: list[str]) -> set[str]:
+def given_among(session: Session, conversation_ids: list[str]) -> set[str]:
     """Which of these conversations hold a number to call back (for the queue)."""
     if not conversation_ids:
         return set()
     stmt = select(CallbackRequest.conversation_id).where(
         CallbackRequest.conversation_id.in_(conversation_ids), CallbackRequest.status == "given"
     )
-    with get_sessionmaker().begin() as session:
-        return set(session.scalars(stmt))
+    return set(session.scalars(stmt))

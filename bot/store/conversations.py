@@ -1,16 +1,22 @@
-"""Conversation records and their messages: what the gateway owns."""
+"""Conversation records and their messages: what the gateway owns.
+
+Every function takes the caller's session (bot/store/session.py `unit_of_work`), so one
+incoming message is one transaction. State changes are conditional updates: each says which
+states it may move from, and one that loses a race re-reads what won instead of overwriting it.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Case, CursorResult, case, select, update
+from sqlalchemy.orm import Session
 
-from bot.store.models import Conversation, Message, TelegramUpdate
-from bot.store.session import get_sessionmaker
-from bot.vocabulary import ConversationState, Sender, UpdateState
+from bot.store.models import Conversation, Message, TelegramUpdate, utcnow
+from bot.vocabulary import WITH_ADVISORS, ConversationState, Sender, UpdateState
 
 # What the transcript keeps instead of a personal answer (a name, a phone number...) that the
 # person typed or tapped for a referral or a call back: what it answered, never the words.
@@ -34,48 +40,90 @@ def new_conversation_id() -> str:
     return secrets.token_hex(16)
 
 
-def create_conversation(channel: str) -> str:
+def create_conversation(session: Session, channel: str) -> str:
     """Open a conversation with the assistant and return its id."""
     conversation_id = new_conversation_id()
-    with get_sessionmaker().begin() as session:
-        session.add(
-            Conversation(id=conversation_id, channel=channel, state=ConversationState.ASSISTANT)
-        )
+    session.add(
+        Conversation(id=conversation_id, channel=channel, state=ConversationState.ASSISTANT)
+    )
+    session.flush()
     return conversation_id
 
 
-def get_state(conversation_id: str) -> str | None:
+def get_state(session: Session, conversation_id: str) -> str | None:
     """The conversation's state, or None if there is no such conversation."""
-    with get_sessionmaker().begin() as session:
-        row = session.get(Conversation, conversation_id)
-        return row.state if row else None
+    return session.scalar(select(Conversation.state).where(Conversation.id == conversation_id))
 
 
 def set_state(
-    conversation_id: str, state: str, reason: str | None = None, urgent: bool = False
-) -> None:
-    """Move the conversation (assistant -> waiting on a handover signal, and so on)."""
-    with get_sessionmaker().begin() as session:
-        row = session.get(Conversation, conversation_id)
-        if row is None:
-            return
-        row.state = state
-        if state == ConversationState.WAITING:
-            row.handover_reason = reason or row.handover_reason
-            row.urgent = row.urgent or urgent
-        elif state == ConversationState.ASSISTANT:
-            row.handover_reason, row.urgent = None, False
+    session: Session,
+    conversation_id: str,
+    state: str,
+    *,
+    reason: str | None = None,
+    urgent: bool = False,
+    expected: Collection[str] | None = None,
+) -> str | None:
+    """Move the conversation (assistant -> waiting on a handover signal, and so on), only from
+    one of the `expected` states when given. Returns the state it is in afterwards: `state`, or
+    whatever another request (an advisor's claim, a crisis) moved it to first; None if there is
+    no such conversation."""
+    values: dict[str, object] = {"state": state}
+    if state == ConversationState.WAITING:
+        values["waiting_since"] = _waiting_since_if_new()
+        if reason:
+            values["handover_reason"] = reason
+        if urgent:
+            values["urgent"] = True
+    elif state == ConversationState.ASSISTANT:
+        values.update(handover_reason=None, urgent=False, waiting_since=None)
+    stmt = update(Conversation).where(Conversation.id == conversation_id).values(values)
+    if expected is not None:
+        stmt = stmt.where(Conversation.state.in_(list(expected)))
+    moved = session.execute(stmt.execution_options(synchronize_session=False))
+    return state if cast(CursorResult[Any], moved).rowcount else get_state(session, conversation_id)
 
 
-def flag_for_advisor(conversation_id: str, reason: str) -> None:
+def queue_urgent(session: Session, conversation_id: str, reason: str) -> str | None:
+    """A crisis: the conversation waits for an advisor as urgent, in one statement so nothing
+    can slip in between: one an advisor holds (or already waiting) keeps its state and is
+    marked urgent. Returns the state afterwards, None if there is no such conversation."""
+    with_advisors = Conversation.state.in_(list(WITH_ADVISORS))
+    stmt = (
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(
+            state=case((with_advisors, Conversation.state), else_=ConversationState.WAITING),
+            waiting_since=_waiting_since_if_new(),
+            handover_reason=reason,
+            urgent=True,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+    return get_state(session, conversation_id)
+
+
+def _waiting_since_if_new() -> Case[Any]:
+    """The queue orders by when the wait began: set it when the conversation starts waiting."""
+    return case(
+        (Conversation.state == ConversationState.WAITING, Conversation.waiting_since),
+        else_=utcnow(),
+    )
+
+
+def flag_for_advisor(session: Session, conversation_id: str, reason: str) -> None:
     """Queue a follow-up for an advisor without taking the conversation off the assistant."""
-    with get_sessionmaker().begin() as session:
-        row = session.get(Conversation, conversation_id)
-        if row is not None:
-            row.handover_reason = reason
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(handover_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def add_message(
+    session: Session,
     conversation_id: str,
     direction: str,
     sender: str,
@@ -86,23 +134,22 @@ def add_message(
     """Store one message and return it as the channels show it. `telegram_update`: the
     Telegram update it came in, marked handled in the same transaction, so a worker that dies
     after this write is never followed by a second copy (nor one before it by none)."""
-    with get_sessionmaker().begin() as session:
-        row = Message(
-            conversation_id=conversation_id,
-            direction=direction,
-            sender=sender,
-            text=text,
-            buttons=list(buttons),
+    row = Message(
+        conversation_id=conversation_id,
+        direction=direction,
+        sender=sender,
+        text=text,
+        buttons=list(buttons),
+    )
+    session.add(row)
+    session.flush()
+    if telegram_update is not None:
+        session.execute(
+            update(TelegramUpdate)
+            .where(TelegramUpdate.update_id == telegram_update)
+            .values(state=UpdateState.DONE, lease_until=None)
         )
-        session.add(row)
-        session.flush()
-        if telegram_update is not None:
-            session.execute(
-                update(TelegramUpdate)
-                .where(TelegramUpdate.update_id == telegram_update)
-                .values(state=UpdateState.DONE, lease_until=None)
-            )
-        return StoredMessage(row.id, sender, text, list(buttons), row.at.isoformat())
+    return StoredMessage(row.id, sender, text, list(buttons), row.at.isoformat())
 
 
 def withheld(what: str) -> str:
@@ -111,38 +158,34 @@ def withheld(what: str) -> str:
     return WITHHELD.format(what)
 
 
-def get_channel(conversation_id: str) -> str | None:
+def get_channel(session: Session, conversation_id: str) -> str | None:
     """The channel a conversation runs on ("telegram" or "webchat"), None if unknown."""
-    with get_sessionmaker().begin() as session:
-        row = session.get(Conversation, conversation_id)
-        return row.channel if row else None
+    return session.scalar(select(Conversation.channel).where(Conversation.id == conversation_id))
 
 
-def transcript(conversation_id: str) -> list[StoredMessage]:
+def transcript(session: Session, conversation_id: str) -> list[StoredMessage]:
     """Every message of the conversation, oldest first."""
     stmt = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
-    with get_sessionmaker().begin() as session:
-        return [
-            StoredMessage(m.id, m.sender, m.text, list(m.buttons or []), m.at.isoformat())
-            for m in session.scalars(stmt)
-        ]
+    return [
+        StoredMessage(m.id, m.sender, m.text, list(m.buttons or []), m.at.isoformat())
+        for m in session.scalars(stmt)
+    ]
 
 
-def offered_payloads(conversation_id: str) -> set[str]:
+def offered_payloads(session: Session, conversation_id: str) -> set[str]:
     """Payloads of the buttons in the assistant's latest messages: the only ones accepted."""
     stmt = (
-        select(Message)
+        select(Message.buttons)
         .where(Message.conversation_id == conversation_id, Message.direction == "out")
         .order_by(Message.id.desc())
         .limit(5)
     )
-    with get_sessionmaker().begin() as session:
-        return {
-            b["payload"] for m in session.scalars(stmt) for b in (m.buttons or []) if "payload" in b
-        }
+    return {
+        b["payload"] for buttons in session.scalars(stmt) for b in buttons or [] if "payload" in b
+    }
 
 
-def last_reply(conversation_id: str) -> str | None:
+def last_reply(session: Session, conversation_id: str) -> str | None:
     """The words of the conversation's latest message if the assistant sent it, else None."""
     stmt = (
         select(Message.sender, Message.text)
@@ -150,13 +193,12 @@ def last_reply(conversation_id: str) -> str | None:
         .order_by(Message.id.desc())
         .limit(1)
     )
-    with get_sessionmaker().begin() as session:
-        row = session.execute(stmt).first()
+    row = session.execute(stmt).first()
     return row.text if row is not None and row.sender == Sender.ASSISTANT else None
 
 
 def recent_context(
-    conversation_id: str, person_limit: int = 3, scan: int = 20
+    session: Session, conversation_id: str, person_limit: int = 3, scan: int = 20
 ) -> tuple[list[str], str | None]:
     """The person's latest typed messages (oldest first; withheld answers left out) and, if
     the latest message is the assistant's, its words: what the crisis check reads before the
@@ -167,8 +209,7 @@ def recent_context(
         .order_by(Message.id.desc())
         .limit(scan)
     )
-    with get_sessionmaker().begin() as session:
-        rows = session.execute(stmt).all()
+    rows = session.execute(stmt).all()
     last_assistant = rows[0].text if rows and rows[0].sender == Sender.ASSISTANT else None
     typed = [
         row.text

@@ -123,8 +123,8 @@ def queue(now: datetime | None = None) -> list[QueueItem]:
     )
     with get_sessionmaker().begin() as session:
         rows = [(c, aware(s)) for c, s in session.execute(stmt)]
+        call_back = callbacks.given_among(session, [c.id for c, _ in rows])
     known = circumstances([c.id for c, _ in rows])
-    call_back = callbacks.given_among([c.id for c, _ in rows])
     return [
         QueueItem(
             conversation_id=c.id,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.store.models import OUTCOMES, ConsentRecord, Contact, Referral
 from bot.store.session import get_sessionmaker
@@ -43,8 +44,9 @@ class ReferralIn:
     consent_wording_version: str
 
 
-def record_contact(contact: ContactIn) -> int:
-    """Log one outcome against the district service and return its id."""
+def record_contact(session: Session, contact: ContactIn) -> int:
+    """Log one outcome against the district service and return its id (in the caller's unit
+    of work, so a crisis outcome commits with the crisis message it answers)."""
     if contact.outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {contact.outcome!r}")
     row = Contact(
@@ -56,15 +58,29 @@ def record_contact(contact: ContactIn) -> int:
         provider=contact.provider,
         probation_status=contact.probation_status,
     )
-    with get_sessionmaker().begin() as session:
-        session.add(row)
-        session.flush()
-        return row.id
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def save_referral(referral: ReferralIn) -> int:
-    """Store the consent record and the referral together, or neither."""
+    """Store the consent record and the referral together, or neither. Once per conversation
+    and consent: confirming again after the engine lost its turn (a timeout, a restart) returns
+    the referral already saved, never a second one. (Rasa's lock store runs one message of a
+    conversation at a time, so two confirmations never race here.)"""
     with get_sessionmaker().begin() as session:
+        saved = session.scalar(
+            select(Referral.id)
+            .join(ConsentRecord, Referral.consent_id == ConsentRecord.id)
+            .where(
+                ConsentRecord.conversation_id == referral.conversation_id,
+                ConsentRecord.purpose == "self_referral",
+                ConsentRecord.given_at == referral.consent_given_at,
+            )
+            .limit(1)
+        )
+        if saved is not None:
+            return saved
         consent = ConsentRecord(
             conversation_id=referral.conversation_id,
             channel=referral.channel,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,3 +55,24 @@ def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
 def _sessionmaker_for(engine: Engine) -> sessionmaker[Session]:
     """One factory per engine, so a new engine (tests clear get_engine) gets a new factory."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@contextmanager
+def unit_of_work(url: str | None = None) -> Iterator[Session]:
+    """One transaction for one piece of work (an incoming message, an advisor's action):
+    everything written in it commits together or not at all. Store functions take the session
+    from their caller, so the caller decides what belongs together. Blocking: run it off the
+    event loop (`asyncio.to_thread`)."""
+    with get_sessionmaker(url).begin() as session:
+        yield session
+
+
+def in_unit(step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run one store step in a unit of work of its own: `in_unit(get_state, conversation_id)`,
+    or off the event loop `await asyncio.to_thread(in_unit, get_state, conversation_id)`."""
+    with unit_of_work() as session:
+        return step(session, *args, **kwargs)

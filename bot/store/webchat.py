@@ -46,8 +46,9 @@ def _matching(row: WebchatSession | None, token: str) -> WebchatSession | None:
 def create_session() -> tuple[str, str, str]:
     """(session id, token, conversation id); only the token's hash is stored."""
     session_id, token = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
-    conversation_id = create_conversation(Channel.WEBCHAT)
     with get_sessionmaker().begin() as session:
+        # The conversation and its session together: never a conversation nobody can reach.
+        conversation_id = create_conversation(session, Channel.WEBCHAT)
         session.add(
             WebchatSession(id=session_id, token_hash=_hash(token), conversation_id=conversation_id)
         )

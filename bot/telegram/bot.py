@@ -95,11 +95,11 @@ def _rasa(context: ContextTypes.DEFAULT_TYPE) -> RasaClient:
     return context.application.bot_data["rasa"]
 
 
-def _claim(update: Update) -> bool:
+async def _claim(update: Update) -> bool:
     """True when this process is to handle the update. A redelivery of a handled update is
     dropped; one another process is handling now is refused (failed), so a webhook answers
     500 and Telegram delivers it again later, when it is either done or its lease has run out."""
-    claim = store.claim_update(update.update_id)
+    claim = await asyncio.to_thread(store.claim_update, update.update_id)
     if claim in (store.Claim.NEW, store.Claim.TAKEN_OVER):
         return True
     if claim == store.Claim.BUSY:
@@ -132,14 +132,14 @@ async def _route(
     store_error: SQLAlchemyError | None = None
     try:
         # Opens the conversation on a chat's first message; otherwise only a read.
-        conversation_id = store.conversation_for_chat(chat.id)
+        conversation_id = await asyncio.to_thread(store.conversation_for_chat, chat.id)
     except SQLAlchemyError as error:
         conversation_id, store_error = "", error
     # The crisis step before any write of this message (its context is read when it can be).
-    check = crisis.check(conversation_id or None, text=text, payload=payload)
+    check = await asyncio.to_thread(crisis.check, conversation_id or None, text, payload)
     if store_error is None:
         try:
-            if not _claim(update):
+            if not await _claim(update):
                 return
         except SQLAlchemyError as error:
             store_error = error
@@ -151,14 +151,14 @@ async def _route(
             conversation_id or None,
             type(store_error).__name__,
         )
-        found = crisis.answer_without_store(conversation_id or None, CHANNEL, check)
+        found = await crisis.answer_without_store(conversation_id or None, CHANNEL, check)
         await send_replies(update, found)
         return
     try:
         logger.info("%s conversation=%s", event, conversation_id)
         limited = not await context.application.bot_data["limiter"].check(conversation_id)
         if limited and not check.flagged:
-            store.finish_update(update.update_id)
+            await asyncio.to_thread(store.finish_update, update.update_id)
             await send_replies(update, [Reply(gateway_texts.SLOW_DOWN)])
             return
         replies = await handle_person_message(
@@ -172,26 +172,27 @@ async def _route(
             telegram_update=update.update_id,
         )
     except Exception:
-        store.release_update(update.update_id)
+        await asyncio.to_thread(store.release_update, update.update_id)
         raise
     # Stored and answered: a redelivery from now on is dropped. (A reply that then fails to
     # send stays in the transcript; it is not worth a second answer to the same message.)
-    store.finish_update(update.update_id)
+    await asyncio.to_thread(store.finish_update, update.update_id)
     await send_replies(update, replies)
 
 
 async def _welcome(update: Update, chat_id: int) -> None:
     """/start: the welcome and the privacy notice, once per update."""
-    if not _claim(update):
+    if not await _claim(update):
         return
     try:
-        logger.info("telegram_start conversation=%s", store.conversation_for_chat(chat_id))
+        conversation_id = await asyncio.to_thread(store.conversation_for_chat, chat_id)
+        logger.info("telegram_start conversation=%s", conversation_id)
         # The content may be read from the database: off the event loop.
         welcome = await asyncio.to_thread(texts.welcome)
     except Exception:
-        store.release_update(update.update_id)
+        await asyncio.to_thread(store.release_update, update.update_id)
         raise
-    store.finish_update(update.update_id)
+    await asyncio.to_thread(store.finish_update, update.update_id)
     await send_replies(update, [Reply(welcome)])
 
 
@@ -224,10 +225,10 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice and the like: a kind word, and nothing of them is stored."""
-    if update.effective_chat is None or not _claim(update):
+    if update.effective_chat is None or not await _claim(update):
         return
     logger.info("telegram_not_text")
-    store.finish_update(update.update_id)
+    await asyncio.to_thread(store.finish_update, update.update_id)
     await send_replies(update, [Reply(texts.TEXT_ONLY)])
 
 

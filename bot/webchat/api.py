@@ -24,6 +24,7 @@ from bot.gateway import crisis, texts
 from bot.gateway.reply import Reply
 from bot.gateway.router import handle_person_message
 from bot.store import conversations, webchat
+from bot.store.session import in_unit
 from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
@@ -168,23 +169,28 @@ async def post_message(
     """Send a message (or a button tap) and get the replies to show."""
     payload = body.payload if body.text is None else None
     # The crisis step first: before the rate limit, the length check and any write.
-    check = crisis.check(conversation_id, text=body.text, payload=payload)
+    check = await asyncio.to_thread(crisis.check, conversation_id, body.text, payload)
     if conversation_id is None:
         if not check.flagged:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again")
-        return _replies_out(crisis.answer_without_store(None, Channel.WEBCHAT, check))
+        return _replies_out(await crisis.answer_without_store(None, Channel.WEBCHAT, check))
     limited = not await request.app.state.limiter.check(conversation_id)
     if limited and not check.flagged:
         return RepliesOut(messages=[ReplyOut(text=texts.SLOW_DOWN)])
-    replies = await handle_person_message(
-        request.app.state.rasa,
-        conversation_id,
-        Channel.WEBCHAT,
-        text=body.text,
-        payload=payload,
-        check=check,
-        limited=limited,
-    )
+    try:
+        replies = await handle_person_message(
+            request.app.state.rasa,
+            conversation_id,
+            Channel.WEBCHAT,
+            text=body.text,
+            payload=payload,
+            check=check,
+            limited=limited,
+        )
+    except SQLAlchemyError as error:
+        # The message was not taken in: the page says "try again", with the numbers.
+        logger.error("webchat_store_failed error=%s", type(error).__name__)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
     return _replies_out(replies)
 
 
@@ -210,6 +216,6 @@ def get_messages(conversation_id: Conversation) -> TranscriptOut:
                 buttons=[ButtonOut(**b) for b in m.buttons],
                 at=m.at,
             )
-            for m in conversations.transcript(conversation_id)
+            for m in in_unit(conversations.transcript, conversation_id)
         ]
     )

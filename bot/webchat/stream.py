@@ -20,6 +20,7 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from bot.gateway.limits import streams
 from bot.gateway.push import RESYNC, conversation_topic, hub
 from bot.store import conversations
+from bot.store.session import in_unit
 from bot.vocabulary import Sender
 from bot.webchat.api import Conversation
 
@@ -36,7 +37,7 @@ def _event(message: dict[str, object]) -> ServerSentEvent:
 
 async def _stored_since(conversation_id: str, after: int) -> AsyncIterator[dict[str, Any]]:
     """Advisor messages stored after `after`, read in a worker thread (a database call)."""
-    transcript = await asyncio.to_thread(conversations.transcript, conversation_id)
+    transcript = await asyncio.to_thread(in_unit, conversations.transcript, conversation_id)
     for message in transcript:
         if message.id > after and message.sender == Sender.ADVISOR:
             yield {**vars(message), "from": message.sender}

@@ -14,6 +14,7 @@ from bot.console import delivery as wording
 from bot.settings import get_settings
 from bot.store import conversations
 from bot.store import telegram as telegram_store
+from bot.store.session import in_unit
 from bot.telegram import delivery
 from tests.support import ROOT
 from tests.support.axe import assert_accessible
@@ -60,7 +61,7 @@ def test_the_advisor_sees_which_replies_did_not_reach_telegram(
     fake_telegram.push(text_update(1, CHAT, "hello"))
     fake_telegram.wait_for_sent(1)
     conversation_id = telegram_store.conversation_for_chat(CHAT)
-    conversations.set_state(conversation_id, "waiting", reason="asked")
+    in_unit(conversations.set_state, conversation_id, "waiting", reason="asked")
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(5000)

@@ -16,6 +16,7 @@ from bot.console import texts
 from bot.store import audit, conversations
 from bot.store.models import Contact
 from bot.store.queries import ContactIn, ReferralIn, record_contact, save_referral
+from bot.store.session import in_unit
 from tests.support.db import rows
 from tests.support.staff import PASSWORD, make_staff
 
@@ -48,10 +49,10 @@ def bob(app: FastAPI) -> Iterator[Advisor]:
 
 
 def waiting(channel: str = "webchat", urgent: bool = False, reason: str = "asked") -> str:
-    cid = conversations.create_conversation(channel)
-    conversations.add_message(cid, "in", "person", "I need to talk to someone")
-    conversations.add_message(cid, "out", "assistant", "I'll find you an advisor.")
-    conversations.set_state(cid, "waiting", reason=reason, urgent=urgent)
+    cid = in_unit(conversations.create_conversation, channel)
+    in_unit(conversations.add_message, cid, "in", "person", "I need to talk to someone")
+    in_unit(conversations.add_message, cid, "out", "assistant", "I'll find you an advisor.")
+    in_unit(conversations.set_state, cid, "waiting", reason=reason, urgent=urgent)
     return cid
 
 
@@ -61,9 +62,12 @@ def contacts(cid: str) -> list[Contact]:
 
 def test_queue_lists_waiting_conversations_urgent_first(ada: Advisor) -> None:
     first = waiting()
-    record_contact(ContactIn(first, "webchat", "handover", ["housing"], "Bury", "Stepping Stones"))
+    in_unit(
+        record_contact,
+        ContactIn(first, "webchat", "handover", ["housing"], "Bury", "Stepping Stones"),
+    )
     crisis = waiting(channel="telegram", urgent=True, reason="crisis")
-    conversations.create_conversation("webchat")  # with the assistant: not queued
+    in_unit(conversations.create_conversation, "webchat")  # with the assistant: not queued
     response = ada.get("/queue")
     assert response.status_code == 200
     items = response.json()
@@ -133,7 +137,7 @@ def test_replies_reach_the_person_and_notes_do_not(ada: Advisor) -> None:
     assert sent.status_code == 200
     assert sent.json()["from"] == "advisor"
     ada.post(f"/conversations/{cid}/notes", {"text": "private"})
-    texts_seen = [m.text for m in conversations.transcript(cid)]
+    texts_seen = [m.text for m in in_unit(conversations.transcript, cid)]
     assert texts_seen[-1] == "Hi, I'm Ada. How can I help?"
     assert "private" not in texts_seen
     assert ada.post(f"/conversations/{cid}/messages", {"text": ""}).status_code == 422
@@ -148,12 +152,14 @@ def test_replies_reach_the_person_and_notes_do_not(ada: Advisor) -> None:
 
 def test_handback_tells_the_person_and_records_a_contact(ada: Advisor) -> None:
     cid = waiting()
-    record_contact(ContactIn(cid, "webchat", "handover", ["debt"], "Bolton", "Bolton Advice"))
+    in_unit(
+        record_contact, ContactIn(cid, "webchat", "handover", ["debt"], "Bolton", "Bolton Advice")
+    )
     ada.post(f"/conversations/{cid}/claim")
     response = ada.post(f"/conversations/{cid}/handback")
     assert response.json() == {"conversation_id": cid, "state": "assistant"}
-    assert conversations.get_state(cid) == "assistant"
-    assert conversations.transcript(cid)[-1].text == texts.HANDBACK
+    assert in_unit(conversations.get_state, cid) == "assistant"
+    assert in_unit(conversations.transcript, cid)[-1].text == texts.HANDBACK
     last = contacts(cid)[-1]
     assert (last.outcome, last.district, last.provider, last.topics) == (
         "handover",
@@ -170,7 +176,7 @@ def test_requeue_puts_it_back_for_a_colleague(ada: Advisor, bob: Advisor) -> Non
     ada.post(f"/conversations/{cid}/claim")
     assert ada.post(f"/conversations/{cid}/requeue").json()["state"] == "waiting"
     assert [i["conversation_id"] for i in bob.get("/queue").json()] == [cid]
-    assert conversations.transcript(cid)[-1].text == texts.REQUEUED
+    assert in_unit(conversations.transcript, cid)[-1].text == texts.REQUEUED
     assert bob.post(f"/conversations/{cid}/claim").status_code == 200
     assert contacts(cid)[-1].outcome == "handover"
     assert [e.action for e in audit.events(conversation_id=cid)] == ["claim", "requeue", "claim"]
@@ -182,7 +188,7 @@ def test_close_with_an_outcome(ada: Advisor, bob: Advisor) -> None:
     assert ada.post(f"/conversations/{cid}/close", {"outcome": "made up"}).status_code == 422
     response = ada.post(f"/conversations/{cid}/close", {"outcome": "signposted"})
     assert response.json() == {"conversation_id": cid, "state": "closed"}
-    assert conversations.transcript(cid)[-1].text == texts.CLOSED
+    assert in_unit(conversations.transcript, cid)[-1].text == texts.CLOSED
     assert [c.outcome for c in contacts(cid)] == ["signposted"]
     view = bob.get(f"/conversations/{cid}").json()
     assert (view["state"], view["outcome"], view["advisor"]) == ("closed", "signposted", None)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from bot.console import auth
 from bot.store import audit, conversations
+from bot.store.session import in_unit
 from tests.support.staff import PASSWORD, make_staff
 
 
@@ -29,8 +30,8 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> dict[str, 
 
 
 def waiting_conversation() -> str:
-    cid = conversations.create_conversation("webchat")
-    conversations.set_state(cid, "waiting", reason="asked")
+    cid = in_unit(conversations.create_conversation, "webchat")
+    in_unit(conversations.set_state, cid, "waiting", reason="asked")
     return cid
 
 
@@ -145,7 +146,7 @@ def test_reviewers_read_but_never_change(client: TestClient) -> None:
     ]:
         url = f"/api/staff/conversations/{cid}/{action}"
         assert client.post(url, json=body, headers=headers).status_code == 403, action
-    assert conversations.get_state(cid) == "waiting"
+    assert in_unit(conversations.get_state, cid) == "waiting"
     assert client.post("/api/staff/logout", headers=headers).status_code == 204
 
 
@@ -189,4 +190,4 @@ def test_no_console_route_answers_without_a_session(client: TestClient, app: Fas
                 assert response.status_code == 401 or (
                     response.is_redirect and "login" in location
                 ), (method, path)
-    assert conversations.get_state(cid) == "waiting"
+    assert in_unit(conversations.get_state, cid) == "waiting"

@@ -18,6 +18,7 @@ from bot.console import delivery as wording
 from bot.console.auth import COOKIE
 from bot.store import conversations
 from bot.store import telegram as telegram_store
+from bot.store.session import in_unit
 from bot.telegram import delivery
 from tests.support.databases import migrated_sqlite, using_database
 from tests.support.fake_telegram import TOKEN, FakeTelegram, start_gateway, text_update
@@ -64,7 +65,7 @@ def telegram_person_waiting(fake: FakeTelegram) -> str:
     fake.push(text_update(1, CHAT, "hello"))
     fake.wait_for_sent(1)
     conversation_id = telegram_store.conversation_for_chat(CHAT)
-    conversations.set_state(conversation_id, "waiting", reason="asked")
+    in_unit(conversations.set_state, conversation_id, "waiting", reason="asked")
     return conversation_id
 
 
@@ -179,8 +180,8 @@ def test_a_failed_delivery_reaches_the_console_on_the_other_worker(
     first, second = two_telegram_workers
     make_staff("bea")
     conversation_id = telegram_store.conversation_for_chat(CHAT)
-    conversations.add_message(conversation_id, "in", "person", "can someone help")
-    conversations.set_state(conversation_id, "waiting", reason="asked")
+    in_unit(conversations.add_message, conversation_id, "in", "person", "can someone help")
+    in_unit(conversations.set_state, conversation_id, "waiting", reason="asked")
     headers = sign_in(first, "bea")
     path = f"/api/staff/conversations/{conversation_id}"
     assert httpx.post(f"{first}{path}/claim", headers=headers).status_code == 200

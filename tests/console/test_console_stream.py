@@ -10,6 +10,7 @@ from bot.console.auth import COOKIE
 from bot.console.service import announce_queue_change
 from bot.gateway.outbound import publish_message
 from bot.store import conversations
+from bot.store.session import in_unit
 from tests.support.live_server import LiveServer
 from tests.support.sse import read_events
 from tests.support.staff import PASSWORD, make_staff
@@ -26,7 +27,7 @@ def sign_in(server: LiveServer, name: str) -> dict[str, str]:
 
 
 def test_streams_need_a_session(live_gateway: LiveServer) -> None:
-    cid = conversations.create_conversation("webchat")
+    cid = in_unit(conversations.create_conversation, "webchat")
     for path in ("/api/staff/queue/stream", f"/api/staff/conversations/{cid}/stream"):
         assert httpx.get(f"{live_gateway.url}{path}").status_code == 401
 
@@ -36,8 +37,8 @@ def test_queue_stream_follows_the_queue(live_gateway: LiveServer) -> None:
     events = read_events(f"{live_gateway.url}/api/staff/queue/stream", headers)
     assert events.get(timeout=5) == ("queue", {"change": None, "queue": []})
 
-    cid = conversations.create_conversation("telegram")
-    conversations.set_state(cid, "waiting", reason="crisis", urgent=True)
+    cid = in_unit(conversations.create_conversation, "telegram")
+    in_unit(conversations.set_state, cid, "waiting", reason="crisis", urgent=True)
 
     async def announce() -> None:  # as the gateway does on a handover
         announce_queue_change(cid, "waiting")
@@ -57,9 +58,9 @@ def test_conversation_stream_sends_the_transcript_then_live_messages(
     live_gateway: LiveServer,
 ) -> None:
     headers = sign_in(live_gateway, "ada")
-    cid = conversations.create_conversation("webchat")
-    first = conversations.add_message(cid, "in", "person", "hello")
-    conversations.set_state(cid, "waiting", reason="asked")
+    cid = in_unit(conversations.create_conversation, "webchat")
+    first = in_unit(conversations.add_message, cid, "in", "person", "hello")
+    in_unit(conversations.set_state, cid, "waiting", reason="asked")
     url = f"{live_gateway.url}/api/staff/conversations/{cid}"
     httpx.post(f"{url}/claim", headers=headers)
 
@@ -72,7 +73,7 @@ def test_conversation_stream_sends_the_transcript_then_live_messages(
         "hello",
     )
 
-    later = conversations.add_message(cid, "in", "person", "are you there?")
+    later = in_unit(conversations.add_message, cid, "in", "person", "are you there?")
 
     async def person_writes() -> None:
         publish_message(cid, later)

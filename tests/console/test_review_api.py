@@ -21,6 +21,7 @@ from bot.settings import get_settings
 from bot.store import audit, conversations, handover
 from bot.store.models import utcnow
 from bot.store.queries import ContactIn, record_contact
+from bot.store.session import in_unit
 from bot.store.tracker_turns import EVENTS, tracker_url
 from tests.store.review_data import message
 from tests.support.staff import PASSWORD, make_staff
@@ -73,8 +74,10 @@ def tracker_events(cid: str, rows: list[dict]) -> None:
 
 def a_conversation() -> dict:
     """A person asks twice; the assistant misreads the second; an advisor takes over."""
-    cid = conversations.create_conversation("telegram")
-    record_contact(ContactIn(cid, "telegram", "handover", ["money"], "Bury", "Stepping Stones"))
+    cid = in_unit(conversations.create_conversation, "telegram")
+    in_unit(
+        record_contact, ContactIn(cid, "telegram", "handover", ["money"], "Bury", "Stepping Stones")
+    )
     start = utcnow() - timedelta(minutes=10)
     first = message(cid, "person", ASKED, start)
     message(cid, "assistant", "Universal Credit is...", start + timedelta(seconds=1))
@@ -137,8 +140,10 @@ def test_advisors_get_403_and_changes_need_the_csrf_token(app: FastAPI, rev: Sta
 
 def test_the_list_filters_and_shows_no_text(rev: Staff) -> None:
     made = a_conversation()
-    other = conversations.create_conversation("webchat")
-    record_contact(ContactIn(other, "webchat", "answered", ["food"], "Bolton", "Bolton Advice"))
+    other = in_unit(conversations.create_conversation, "webchat")
+    in_unit(
+        record_contact, ContactIn(other, "webchat", "answered", ["food"], "Bolton", "Bolton Advice")
+    )
     listed = rev.get("/conversations", district="Bury")
     assert listed.status_code == 200
     body = listed.json()

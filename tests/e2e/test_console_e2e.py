@@ -26,7 +26,7 @@ from bot.settings import get_settings
 from bot.store import audit, conversations
 from bot.store import telegram as telegram_store
 from bot.store.models import Contact
-from bot.store.session import get_sessionmaker
+from bot.store.session import get_sessionmaker, in_unit
 from tests.support.fake_telegram import FakeTelegram, start_gateway, text_update
 from tests.support.live_server import LiveServer
 from tests.support.processes import ActionServer
@@ -113,7 +113,7 @@ def claim_from_queue(advisor: Advisor, conversation_id: str, channel: str) -> No
     )
     claimed = advisor.post(f"/conversations/{conversation_id}/claim")
     assert claimed == {"conversation_id": conversation_id, "state": "advisor"}
-    assert conversations.get_state(conversation_id) == "advisor"
+    assert in_unit(conversations.get_state, conversation_id) == "advisor"
     assert conversation_id not in {i["conversation_id"] for i in advisor.get("/queue")}
     view = advisor.get(f"/conversations/{conversation_id}")
     assert (view["state"], view["channel"], view["advisor_id"]) == (
@@ -126,7 +126,7 @@ def claim_from_queue(advisor: Advisor, conversation_id: str, channel: str) -> No
 
 def check_records(conversation_id: str, channel: str, advisor: Advisor, words: str) -> None:
     """Transcript, contacts and audit rows of a handover that was claimed and handed back."""
-    transcript = [(m.sender, m.text) for m in conversations.transcript(conversation_id)]
+    transcript = [(m.sender, m.text) for m in in_unit(conversations.transcript, conversation_id)]
     people = [text for sender, text in transcript if sender == "person"]
     assert people == [ASK_FOR_PERSON, "are you there?", QUESTION]
     assert [text for sender, text in transcript if sender == "advisor"] == [
@@ -164,7 +164,9 @@ def check_records(conversation_id: str, channel: str, advisor: Advisor, words: s
         ("reply", advisor.id),
         ("handback", advisor.id),
     ]
-    reply_id = next(m.id for m in conversations.transcript(conversation_id) if m.text == words)
+    reply_id = next(
+        m.id for m in in_unit(conversations.transcript, conversation_id) if m.text == words
+    )
     assert trail[2].detail == f"message={reply_id}"
     assert all(words not in (e.detail or "") for e in trail)  # no message text in the audit
 
@@ -196,7 +198,7 @@ def test_telegram_handover_claimed_answered_and_handed_back(
         fake_telegram, text_update(update_id, chat_id, ASK_FOR_PERSON), chat_id, HANDOVER_REPLY
     )
     conversation_id = telegram_store.conversation_for_chat(chat_id)
-    assert conversations.get_state(conversation_id) == "waiting"
+    assert in_unit(conversations.get_state, conversation_id) == "waiting"
 
     claim_from_queue(advisor, conversation_id, "telegram")
 
@@ -204,7 +206,9 @@ def test_telegram_handover_claimed_answered_and_handed_back(
     before = len(fake_telegram.sent)
     fake_telegram.push(text_update(update_id + 1, chat_id, "are you there?"))
     wait_for(
-        lambda: "are you there?" in [m.text for m in conversations.transcript(conversation_id)],
+        lambda: (
+            "are you there?" in [m.text for m in in_unit(conversations.transcript, conversation_id)]
+        ),
         "the held message in the transcript",
     )
 
@@ -218,7 +222,7 @@ def test_telegram_handover_claimed_answered_and_handed_back(
 
     handed = advisor.post(f"/conversations/{conversation_id}/handback")
     assert handed == {"conversation_id": conversation_id, "state": "assistant"}
-    assert conversations.get_state(conversation_id) == "assistant"
+    assert in_unit(conversations.get_state, conversation_id) == "assistant"
     wait_for(
         lambda: texts.HANDBACK in fake_telegram.said(before, chat_id), "the hand back on Telegram"
     )
@@ -227,7 +231,7 @@ def test_telegram_handover_claimed_answered_and_handed_back(
         fake_telegram, text_update(update_id + 2, chat_id, QUESTION), chat_id, "Universal Credit"
     )
     assert words not in answer
-    assert conversations.get_state(conversation_id) == "assistant"
+    assert in_unit(conversations.get_state, conversation_id) == "assistant"
 
     check_records(conversation_id, "telegram", advisor, words)
 
@@ -246,7 +250,7 @@ def test_web_chat_handover_claimed_answered_live_and_handed_back(
             return "\n".join(m["text"] for m in person.say(text=text))
 
         assert HANDOVER_REPLY in say(ASK_FOR_PERSON)
-        assert conversations.get_state(conversation_id) == "waiting"
+        assert in_unit(conversations.get_state, conversation_id) == "waiting"
         stream = f"{gateway.url}/api/webchat/sessions/{person.session_id}/stream"
         events = read_data(stream, person.headers, timeout=60)
 
@@ -260,12 +264,12 @@ def test_web_chat_handover_claimed_answered_live_and_handed_back(
 
         handed = advisor.post(f"/conversations/{conversation_id}/handback")
         assert handed == {"conversation_id": conversation_id, "state": "assistant"}
-        assert conversations.get_state(conversation_id) == "assistant"
+        assert in_unit(conversations.get_state, conversation_id) == "assistant"
         back = events.get(timeout=10)
         assert (back["from"], back["text"]) == ("advisor", texts.HANDBACK)
 
         assert "Universal Credit" in say(QUESTION)
-        assert conversations.get_state(conversation_id) == "assistant"
+        assert in_unit(conversations.get_state, conversation_id) == "assistant"
 
         shown = [(m["from"], m["text"]) for m in person.transcript()]
         assert ("advisor", words) in shown and ("advisor", texts.HANDBACK) in shown

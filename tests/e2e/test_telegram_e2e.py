@@ -16,7 +16,7 @@ from bot.settings import get_settings
 from bot.store import conversations
 from bot.store import telegram as telegram_store
 from bot.store.models import Contact
-from bot.store.session import get_sessionmaker
+from bot.store.session import get_sessionmaker, in_unit
 from tests.support.fake_telegram import FakeTelegram, callback_update, start_gateway, text_update
 from tests.support.processes import ActionServer
 
@@ -84,7 +84,7 @@ def test_telegram_question_signpost_and_referral_start(
     )
 
     conversation_id = telegram_store.conversation_for_chat(chat_id)
-    transcript = conversations.transcript(conversation_id)
+    transcript = in_unit(conversations.transcript, conversation_id)
     people = [m.text for m in transcript if m.sender == "person"]
     assert people == ["how do i claim uc", "who can help near me", "Hyde", "/refer_self"]
     assert sum(m.sender == "assistant" for m in transcript) >= 4

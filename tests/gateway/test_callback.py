@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from bot.gateway import texts
 from bot.store import callbacks, handover
 from bot.store.models import CallbackRequest, ConsentRecord
+from bot.store.session import in_unit
 from tests.support.db import rows
 from tests.support.rasa import ScriptedRasa
 from tests.support.webchat import WebChat
@@ -44,7 +45,7 @@ def test_offer_consent_then_number(gateway_client: TestClient) -> None:
     thanks = person.say(text="07700 900123")[0]["text"]
     assert "07700900123" in thanks and "116 123" in thanks
     conversation_id = person.conversation_id
-    assert callbacks.for_conversation(conversation_id).phone == "07700900123"
+    assert in_unit(callbacks.for_conversation, conversation_id).phone == "07700900123"
     [item] = handover.queue()
     assert item.conversation_id == conversation_id and item.callback is True
     # Once given, it is not offered again, and later messages wait for the advisor.

@@ -164,7 +164,8 @@ def test_a_failed_write_of_an_ordinary_message_is_an_error_that_carries_the_numb
 
     monkeypatch.setattr(conversations, "add_message", broken)
     response = gateway_client.post(person.url, json={"text": "hello"}, headers=person.headers)
-    assert response.status_code == 500
+    assert response.status_code == 503  # try again: nothing of it was kept
+    assert "try again" in response.json()["message"]
     assert "999" in response.json()["message"] and "116 123" in response.json()["message"]
 
 

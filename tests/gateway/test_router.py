@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from bot.gateway import texts
 from bot.gateway.router import engine_text
 from bot.store import conversations
+from bot.store.session import in_unit
 from tests.support.rasa import ScriptedRasa
 from tests.support.webchat import WebChat
 
@@ -68,7 +69,7 @@ def test_handover_stops_forwarding_to_the_assistant(
     assert person.say(text="hello?")[0]["text"] == texts.WAITING
     assert len(rasa.received) == calls  # kept for the advisor, not sent to Rasa
     conversation_id = rasa.received[0]["sender"]
-    assert conversations.get_state(conversation_id) == "waiting"
+    assert in_unit(conversations.get_state, conversation_id) == "waiting"
 
 
 @pytest.mark.parametrize("mode", ["down", "actions_down"])
@@ -94,7 +95,7 @@ def test_crisis_numbers_even_when_the_engine_is_down(
     assert "116 123" in reply and "999" in reply
     abuse = person.say(text="my partner hits me")[0]["text"]
     assert "0808 2000 247" in abuse
-    assert conversations.get_state(rasa.received[0]["sender"]) == "waiting"
+    assert in_unit(conversations.get_state, rasa.received[0]["sender"]) == "waiting"
 
 
 def test_a_closed_conversation_goes_back_to_the_assistant_on_the_next_message(
@@ -103,9 +104,9 @@ def test_a_closed_conversation_goes_back_to_the_assistant_on_the_next_message(
     person = WebChat(gateway_client)
     person.say(text="hello")
     conversation_id = rasa.received[0]["sender"]
-    conversations.set_state(conversation_id, "closed")
+    in_unit(conversations.set_state, conversation_id, "closed")
     assert person.say(text="one more question")[0]["text"] == "Hello"
-    assert conversations.get_state(conversation_id) == "assistant"
+    assert in_unit(conversations.get_state, conversation_id) == "assistant"
 
 
 def test_a_handover_with_no_advisor_signed_in_says_so_honestly(

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from bot.store import conversations, staff
 from bot.store.models import Base
 from bot.store.queries import ContactIn, record_contact
-from bot.store.session import get_engine
+from bot.store.session import get_engine, in_unit
 
 
 def test_a_test_leaves_rows_behind(database_url: str) -> None:
-    cid = conversations.create_conversation("webchat")
-    conversations.add_message(cid, "in", "person", "hello")
-    record_contact(ContactIn(cid, "webchat", "answered", ["housing"], None, None))
+    cid = in_unit(conversations.create_conversation, "webchat")
+    in_unit(conversations.add_message, cid, "in", "person", "hello")
+    in_unit(record_contact, ContactIn(cid, "webchat", "answered", ["housing"], None, None))
     staff.create_user("left-behind", "not-a-real-hash", "advisor")
 
 

@@ -15,7 +15,7 @@ from bot.store.queries import (
     record_contact,
     save_referral,
 )
-from bot.store.session import get_engine, get_sessionmaker
+from bot.store.session import get_engine, get_sessionmaker, in_unit
 
 
 def test_migrations_create_every_table(database_url: str) -> None:
@@ -24,13 +24,14 @@ def test_migrations_create_every_table(database_url: str) -> None:
 
 
 def test_contact_holds_no_text_and_is_counted_per_district(database_url: str) -> None:
-    record_contact(
+    in_unit(
+        record_contact,
         ContactIn(
             "c1", "telegram", "signposted", ["local_service"], "Bolton", "Bolton Advice", "yes"
-        )
+        ),
     )
-    record_contact(ContactIn("c2", "webchat", "answered", ["uc_claim"], "Bolton"))
-    record_contact(ContactIn("c3", "webchat", "crisis", ["crisis"]))
+    in_unit(record_contact, ContactIn("c2", "webchat", "answered", ["uc_claim"], "Bolton"))
+    in_unit(record_contact, ContactIn("c3", "webchat", "crisis", ["crisis"]))
     with get_sessionmaker().begin() as session:
         rows = session.scalars(select(Contact).order_by(Contact.id)).all()
         assert [r.outcome for r in rows] == ["signposted", "answered", "crisis"]
@@ -43,7 +44,7 @@ def test_contact_holds_no_text_and_is_counted_per_district(database_url: str) ->
 
 def test_unknown_outcome_is_refused(database_url: str) -> None:
     with pytest.raises(ValueError):
-        record_contact(ContactIn("c1", "webchat", "guessed"))
+        in_unit(record_contact, ContactIn("c1", "webchat", "guessed"))
 
 
 def test_referral_is_saved_with_its_consent_record(database_url: str) -> None:

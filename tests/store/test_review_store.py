@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from bot.store import conversations, handover, review, staff
 from bot.store.models import HandoverWait, utcnow
 from bot.store.review import ReviewFilters
-from bot.store.session import get_engine, get_sessionmaker
+from bot.store.session import get_engine, get_sessionmaker, in_unit
 from tests.store.review_data import at, contact, conversation, message
 
 
@@ -128,9 +128,9 @@ def test_every_wait_for_an_advisor_is_kept_after_the_conversation_forgets_it(
     database_url: str,
 ) -> None:
     jo = staff.create_user("jo", "x", "advisor")
-    cid = conversations.create_conversation("webchat")
+    cid = in_unit(conversations.create_conversation, "webchat")
     assert waits(cid) == []
-    conversations.set_state(cid, "waiting", reason="crisis", urgent=True)
+    in_unit(conversations.set_state, cid, "waiting", reason="crisis", urgent=True)
     assert waits(cid) == [("crisis", False, True)]
     assert handover.claim(cid, jo.id) == "claimed"
     assert handover.release(cid, jo.id, "waiting", any_holder=False) == "done"  # requeue
@@ -142,8 +142,8 @@ def test_every_wait_for_an_advisor_is_kept_after_the_conversation_forgets_it(
         assert first is not None and first.advisor_id == jo.id
         assert first.claimed_at is not None and first.claimed_at >= first.waiting_since
     # an outage flag queues without a wait start; the claim records one from the queue's time
-    other = conversations.create_conversation("telegram")
-    conversations.flag_for_advisor(other, "outage")
+    other = in_unit(conversations.create_conversation, "telegram")
+    in_unit(conversations.flag_for_advisor, other, "outage")
     assert handover.claim(other, jo.id) == "claimed"
     assert waits(other) == [("outage", True, False)]
 
@@ -169,12 +169,12 @@ def test_the_wait_triggers_exist_at_the_latest_revision(database_url: str) -> No
 
 def test_review_rows_go_with_their_conversation(database_url: str) -> None:
     reviewer = staff.create_user("rev", "x", "reviewer")
-    cid = conversations.create_conversation("webchat")
+    cid = in_unit(conversations.create_conversation, "webchat")
     said = message(cid, "person", "hello there", utcnow() - timedelta(minutes=1))
     review.mark_reviewed(cid, reviewer.id, True)
     review.add_tag(cid, reviewer.id, "fine")
     review.flag_message(said, reviewer.id, "greet")
-    conversations.set_state(cid, "waiting", reason="asked")
+    in_unit(conversations.set_state, cid, "waiting", reason="asked")
     with get_sessionmaker().begin() as session:
         session.execute(text("DELETE FROM messages WHERE conversation_id = :c"), {"c": cid})
         session.execute(text("DELETE FROM conversations WHERE id = :c"), {"c": cid})

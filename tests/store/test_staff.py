@@ -12,7 +12,7 @@ import pytest
 from bot.store import audit, conversations, handover, staff
 from bot.store.models import Conversation
 from bot.store.queries import ContactIn, ReferralIn, record_contact, save_referral
-from bot.store.session import get_sessionmaker
+from bot.store.session import get_sessionmaker, in_unit
 
 
 def new_user(role: str = "advisor") -> staff.Staff:
@@ -21,8 +21,8 @@ def new_user(role: str = "advisor") -> staff.Staff:
 
 def waiting(urgent: bool = False, reason: str = "asked", minutes_ago: int = 0) -> str:
     """A conversation that started waiting `minutes_ago` minutes ago."""
-    cid = conversations.create_conversation("webchat")
-    conversations.set_state(cid, "waiting", reason=reason, urgent=urgent)
+    cid = in_unit(conversations.create_conversation, "webchat")
+    in_unit(conversations.set_state, cid, "waiting", reason=reason, urgent=urgent)
     with get_sessionmaker().begin() as session:
         row = session.get(Conversation, cid)
         row.waiting_since = datetime.now(UTC) - timedelta(minutes=minutes_ago)
@@ -79,12 +79,14 @@ def test_throttle_blocks_after_the_free_failures_and_clears(database_url: str) -
 
 
 def test_set_state_waiting_starts_the_wait(database_url: str) -> None:
-    cid = conversations.create_conversation("telegram")
+    cid = in_unit(conversations.create_conversation, "telegram")
     before = datetime.now(UTC)
-    conversations.set_state(cid, "waiting", reason="asked")
+    in_unit(conversations.set_state, cid, "waiting", reason="asked")
     since = handover.info(cid).waiting_since
     assert since is not None and since >= before - timedelta(seconds=1)
-    conversations.set_state(cid, "waiting", reason="crisis", urgent=True)  # still the same wait
+    in_unit(
+        conversations.set_state, cid, "waiting", reason="crisis", urgent=True
+    )  # still the same wait
     assert handover.info(cid).waiting_since == since
 
 
@@ -95,9 +97,9 @@ def test_queue_is_urgent_first_then_oldest_first(database_url: str) -> None:
     urgent_old = waiting(urgent=True, reason="crisis", minutes_ago=10)
     held = waiting(minutes_ago=60)
     assert handover.claim(held, new_user().id) == "claimed"
-    with_assistant = conversations.create_conversation("webchat")
-    outage = conversations.create_conversation("telegram")
-    conversations.flag_for_advisor(outage, "outage")
+    with_assistant = in_unit(conversations.create_conversation, "webchat")
+    outage = in_unit(conversations.create_conversation, "telegram")
+    in_unit(conversations.flag_for_advisor, outage, "outage")
 
     mine = {old, newer, urgent_new, urgent_old, held, with_assistant, outage}
     items = [i for i in handover.queue() if i.conversation_id in mine]
@@ -110,8 +112,9 @@ def test_queue_is_urgent_first_then_oldest_first(database_url: str) -> None:
 
 def test_queue_shows_district_and_needs(database_url: str) -> None:
     from_contact = waiting()
-    record_contact(
-        ContactIn(from_contact, "webchat", "handover", ["housing"], "Bolton", "Bolton Advice")
+    in_unit(
+        record_contact,
+        ContactIn(from_contact, "webchat", "handover", ["housing"], "Bolton", "Bolton Advice"),
     )
     from_referral = waiting()
     save_referral(
@@ -161,7 +164,9 @@ def test_claim_answers(database_url: str) -> None:
     assert handover.claim(cid, me) == "yours"
     assert handover.claim(cid, other) == "held"
     assert handover.claim("no-such-conversation", me) == "missing"
-    assert handover.claim(conversations.create_conversation("webchat"), me) == "not_waiting"
+    assert (
+        handover.claim(in_unit(conversations.create_conversation, "webchat"), me) == "not_waiting"
+    )
 
 
 def test_release_only_by_the_holder_unless_any_holder(database_url: str) -> None:

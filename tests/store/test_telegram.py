@@ -6,13 +6,14 @@ import secrets
 
 from bot.store import conversations
 from bot.store import telegram as telegram_store
+from bot.store.session import in_unit
 
 
 def test_store_maps_a_chat_to_one_conversation_and_claims_once(database_url: str) -> None:
     chat_id, update_id = -(10**12) - secrets.randbelow(10**9), 10**10 + secrets.randbelow(10**9)
     conversation_id = telegram_store.conversation_for_chat(chat_id)
     assert telegram_store.conversation_for_chat(chat_id) == conversation_id
-    assert conversations.get_state(conversation_id) == "assistant"
+    assert in_unit(conversations.get_state, conversation_id) == "assistant"
     assert telegram_store.claim_update(update_id) == telegram_store.Claim.NEW
     assert telegram_store.claim_update(update_id) == telegram_store.Claim.BUSY
     telegram_store.finish_update(update_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import secrets
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bot.gateway.rasa_client import RasaClient
+from bot.gateway.rasa_client import ENGINE_TIMEOUT_S, RasaClient
 
 HELLO = [{"text": "Hello", "buttons": [{"title": "Refer myself", "payload": "/refer_self"}]}]
 
@@ -22,6 +23,8 @@ class ScriptedRasa:
         self.received: list[dict[str, Any]] = []
         self.mode = "up"  # "down": refused; "actions_down": an empty answer; "memory": see below
         self.replies: list[dict[str, Any]] = copy.deepcopy(HELLO if replies is None else replies)
+        self.delay_s = 0.0  # a slow engine: each answer comes this much later
+        self.wait_s = ENGINE_TIMEOUT_S  # how long the gateway waits before it answers itself
 
     @property
     def messages(self) -> list[str]:
@@ -34,11 +37,22 @@ class ScriptedRasa:
 
     def client(self) -> RasaClient:
         """A gateway client that talks to this script instead of the network."""
-        return RasaClient(
+        client = RasaClient(
             "http://rasa.test", httpx.AsyncClient(transport=httpx.MockTransport(self))
         )
+        client.wait_s = self.wait_s
+        return client
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx.Request) -> Any:
+        """The answer, or with `delay_s` an awaitable of it (httpx awaits it)."""
+        response = self._respond(request)
+        return self._later(response) if self.delay_s else response
+
+    async def _later(self, response: httpx.Response) -> httpx.Response:
+        await asyncio.sleep(self.delay_s)
+        return response
+
+    def _respond(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/":
             return httpx.Response(200 if self.mode != "down" else 503, text="Hello from Rasa")
         if request.url.path == "/webhooks/health/":

@@ -14,7 +14,7 @@ from bot.store import conversations
 from bot.store import delivery as store
 from bot.store import telegram as telegram_store
 from bot.store.models import utcnow
-from bot.store.session import get_sessionmaker
+from bot.store.session import get_sessionmaker, in_unit
 
 LEASE = timedelta(seconds=60)
 
@@ -23,12 +23,12 @@ LEASE = timedelta(seconds=60)
 def chat(database_url: str) -> str:
     """A Telegram conversation (chat 777) with the person's first message."""
     conversation_id = telegram_store.conversation_for_chat(777)
-    conversations.add_message(conversation_id, "in", "person", "hello")
+    in_unit(conversations.add_message, conversation_id, "in", "person", "hello")
     return conversation_id
 
 
 def advisor_says(conversation_id: str, words: str) -> int:
-    message = conversations.add_message(conversation_id, "out", "advisor", words)
+    message = in_unit(conversations.add_message, conversation_id, "out", "advisor", words)
     assert store.begin(message.id) is not None
     return message.id
 
@@ -82,7 +82,7 @@ def test_a_failed_message_no_longer_holds_up_the_next(chat: str) -> None:
 
 
 def test_a_conversation_without_its_chat_is_taken_with_no_chat(database_url: str) -> None:
-    conversation_id = conversations.create_conversation("telegram")
+    conversation_id = in_unit(conversations.create_conversation, "telegram")
     message = advisor_says(conversation_id, "hello")
     job = store.claim_next(conversation_id, LEASE)
     assert job is not None and job.message_id == message and job.chat_id is None
@@ -96,3 +96,4 @@ def test_only_the_vocabularys_words_are_stored(chat: str) -> None:
                 text(f"UPDATE messages SET {column} = :word WHERE id = :id"),
                 {"word": word, "id": message},
             )
+

@@ -22,7 +22,7 @@ from bot.content import get_content
 from bot.settings import get_settings
 from bot.store import conversations
 from bot.store.models import Message, TelegramChat, TelegramUpdate
-from bot.store.session import get_sessionmaker
+from bot.store.session import get_sessionmaker, in_unit
 from bot.telegram import build_application, split_text, texts, webhook_router
 from tests.support.db import count
 from tests.support.fake_telegram import (
@@ -102,7 +102,7 @@ def test_polling_text_is_routed_stored_and_answered_with_buttons(
     assert rasa.received[0]["sender"] == conversation_id
     assert str(CHAT) not in json.dumps(rasa.received)
     assert rasa.received[0]["metadata"] == {"channel": "telegram"}
-    transcript = conversations.transcript(conversation_id)
+    transcript = in_unit(conversations.transcript, conversation_id)
     assert [(m.sender, m.text) for m in transcript] == [("person", "hello"), ("assistant", "Hello")]
 
 
@@ -125,7 +125,9 @@ def test_a_button_tap_is_routed_as_its_payload(
     assert fake_telegram.answered == ["cb11"]
     assert rasa.received[-1]["message"] == "/refer_self"
     people = [
-        m.text for m in conversations.transcript(conversation_of(CHAT)) if m.sender == "person"
+        m.text
+        for m in in_unit(conversations.transcript, conversation_of(CHAT))
+        if m.sender == "person"
     ]
     assert people == ["hi", "/refer_self"]
 

@@ -7,7 +7,6 @@ import asyncio
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,30 +16,14 @@ import pytest
 
 from bot.store import conversations
 from bot.store import telegram as telegram_store
+from bot.store.session import in_unit
 from tests.support.databases import migrated_sqlite, using_database
-from tests.support.fake_telegram import SECRET, TOKEN, FakeTelegram, text_update
+from tests.support.fake_telegram import SECRET, FakeTelegram, text_update
 from tests.support.live_server import LiveServer
 from tests.support.processes import free_port, start_gateway_process, stop
+from tests.support.telegram_workers import webhook_env
 
 CHAT = 555000999
-
-
-def _webhook_env(
-    fake: FakeTelegram, url: str, webhook_port: int, engine_url: str
-) -> dict[str, str]:
-    """A gateway worker's settings: one SQLite file, the machine's Redis under a namespace of
-    its own, Telegram by webhook against the fake Bot API, the engine at `engine_url`."""
-    return {
-        "DATABASE_URL": url,
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "REDIS_NAMESPACE": f"test-{uuid.uuid4().hex}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/telegram/webhook",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "RASA_URL": engine_url,
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}/webhook",
-    }
 
 
 @pytest.fixture
@@ -52,7 +35,7 @@ def two_webhook_workers(
     fake_telegram.reset()
     url = migrated_sqlite(tmp_path / "welfare.db")
     ports = [free_port(), free_port()]
-    env = _webhook_env(fake_telegram, url, ports[0], f"http://127.0.0.1:{free_port()}")
+    env = webhook_env(fake_telegram, url, ports[0], f"http://127.0.0.1:{free_port()}")
     logs = [tmp_path / f"gateway-{n}.log" for n in range(2)]
     processes = [start_gateway_process(p, env, log) for p, log in zip(ports, logs, strict=True)]
     try:
@@ -84,7 +67,7 @@ def test_ten_deliveries_at_once_are_one_message_and_one_answer(
         statuses = list(pool.map(lambda n: _deliver_like_telegram(urls[n % 2], update), range(10)))
     assert statuses == [200] * 10
     conversation_id = telegram_store.conversation_for_chat(CHAT)
-    transcript = conversations.transcript(conversation_id)
+    transcript = in_unit(conversations.transcript, conversation_id)
     assert [m.text for m in transcript if m.sender == "person"] == ["i need some help with money"]
     answers = [m.text for m in transcript if m.sender != "person"]
     sent = [m["text"] for m in fake_telegram.sent if m["chat_id"] == CHAT]
@@ -122,7 +105,7 @@ def test_a_worker_killed_mid_update_leaves_it_handled_once(
     engine = SlowEngine()
     url = migrated_sqlite(tmp_path / "welfare.db")
     ports = [free_port(), free_port()]
-    env = _webhook_env(fake_telegram, url, ports[0], engine.server.url)
+    env = webhook_env(fake_telegram, url, ports[0], engine.server.url)
     env["TELEGRAM_CLAIM_LEASE_SECONDS"] = "3"
     logs = [tmp_path / f"gateway-{n}.log" for n in range(2)]
     doomed, survivor = (
@@ -151,7 +134,11 @@ def test_a_worker_killed_mid_update_leaves_it_handled_once(
             doomed.wait(10)
             # Telegram redelivers to the other worker: handled already, so dropped.
             assert _deliver_like_telegram(urls[1], update) == 200
-            person = [m for m in conversations.transcript(conversation_id) if m.sender == "person"]
+            person = [
+                m
+                for m in in_unit(conversations.transcript, conversation_id)
+                if m.sender == "person"
+            ]
             assert [m.text for m in person] == ["hello is anyone there"]
     finally:
         stop(survivor)
@@ -165,7 +152,9 @@ def _wait_for_person_message(chat_id: int) -> str:
     while time.monotonic() < deadline:
         try:
             conversation_id = telegram_store.conversation_for_chat(chat_id)
-            if any(m.sender == "person" for m in conversations.transcript(conversation_id)):
+            if any(
+                m.sender == "person" for m in in_unit(conversations.transcript, conversation_id)
+            ):
                 return conversation_id
         except Exception:  # noqa: BLE001 - the row may not be there yet
             pass

@@ -13,6 +13,7 @@ import pytest
 from bot.gateway.outbound import send_to_person
 from bot.store import conversations
 from bot.store import telegram as telegram_store
+from bot.store.session import in_unit
 from tests.support.fake_telegram import SECRET, FakeTelegram, start_gateway, text_update
 from tests.support.live_server import LiveServer
 from tests.support.rasa import ScriptedRasa
@@ -52,7 +53,7 @@ def webhook(
 
 def senders(chat_id: int) -> list[tuple[str, str]]:
     conversation_id = telegram_store.conversation_for_chat(chat_id)
-    return [(m.sender, m.text) for m in conversations.transcript(conversation_id)]
+    return [(m.sender, m.text) for m in in_unit(conversations.transcript, conversation_id)]
 
 
 def test_polling_starts_with_the_app_and_routes_messages(

@@ -18,7 +18,7 @@ from bot.gateway.outbound import send_to_person
 from bot.settings import get_settings
 from bot.store import conversations, webchat
 from bot.store.models import Message, WebchatSession, utcnow
-from bot.store.session import get_sessionmaker
+from bot.store.session import get_sessionmaker, in_unit
 from tests.support.webchat import WebChat
 
 
@@ -55,7 +55,9 @@ def test_a_quiet_chat_ends_with_401_and_a_new_one_starts(gateway_client: TestCli
     stream = gateway_client.get(f"{person.url[:-9]}/stream", headers=person.headers)
     assert stream.status_code == 401
     assert webchat.check_session(person.session_id, person.token) is None
-    assert [m.text for m in conversations.transcript(conversation_id)][0] == "hello"  # kept
+    assert [m.text for m in in_unit(conversations.transcript, conversation_id)][
+        0
+    ] == "hello"  # kept
 
     fresh = WebChat(gateway_client)  # what the page does next
     assert fresh.say(text="hi again") and fresh.conversation_id != conversation_id
