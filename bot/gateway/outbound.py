@@ -16,7 +16,7 @@ from bot.gateway.push import PushHub, conversation_topic, hub
 from bot.store import conversations as store
 from bot.store.conversations import StoredMessage
 from bot.store.session import in_unit
-from bot.vocabulary import Channel, Sender
+from bot.vocabulary import Channel, Delivery, Sender
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,12 @@ def _store_later(
     channel = store.get_channel(session, conversation_id)
     if channel is None:
         return None
-    return channel, store.add_message(session, conversation_id, "out", sender, text, buttons or [])
+    # A Telegram chat is sent to in the background and retried: pending from the start.
+    pending = Delivery.PENDING if channel == Channel.TELEGRAM else None
+    message = store.add_message(
+        session, conversation_id, "out", sender, text, buttons or [], delivery=pending
+    )
+    return channel, message
 
 
 async def send_to_person(

@@ -130,16 +130,21 @@ def add_message(
     text: str,
     buttons: Sequence[dict[str, str]] = (),
     telegram_update: int | None = None,
+    delivery: str | None = None,
 ) -> StoredMessage:
     """Store one message and return it as the channels show it. `telegram_update`: the
     Telegram update it came in, marked handled in the same transaction, so a worker that dies
-    after this write is never followed by a second copy (nor one before it by none)."""
+    after this write is never followed by a second copy (nor one before it by none).
+    `delivery`: "pending" for a later message still to be sent to the person's Telegram chat,
+    written with it, so no crash in between leaves it neither sent nor retried."""
     row = Message(
         conversation_id=conversation_id,
         direction=direction,
         sender=sender,
         text=text,
         buttons=list(buttons),
+        delivery=delivery,
+        delivery_next_at=utcnow() if delivery else None,
     )
     session.add(row)
     session.flush()

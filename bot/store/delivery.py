@@ -61,10 +61,12 @@ def _no_earlier_pending(conversation_id: Any, message_id: Any) -> Any:
 
 
 def begin(message_id: int) -> DeliveryState | None:
-    """Mark a just-stored message as to be sent, due now; None if it already has a state."""
+    """Mark a just-stored message as to be sent, due now (it may be stored pending already,
+    bot/gateway/outbound.py); None if it has been tried or is done."""
+    not_tried = (Message.delivery == Delivery.PENDING) & (Message.delivery_attempts == 0)
     stmt = (
         update(Message)
-        .where(Message.id == message_id, Message.delivery.is_(None))
+        .where(Message.id == message_id, Message.delivery.is_(None) | not_tried)
         .values(
             delivery=Delivery.PENDING,
             delivery_attempts=0,

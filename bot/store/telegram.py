@@ -107,14 +107,6 @@ def release_update(update_id: int) -> None:
         session.execute(delete(TelegramUpdate).where(TelegramUpdate.update_id == update_id))
 
 
-def chat_for_conversation(conversation_id: str) -> int | None:
-    """The Telegram chat a conversation runs in, for messages sent later (advisor replies)."""
-    with get_sessionmaker().begin() as session:
-        return session.scalars(
-            select(TelegramChat.chat_id).where(TelegramChat.conversation_id == conversation_id)
-        ).first()
-
-
 def prune_claims(keep: timedelta = CLAIM_KEEP) -> int:
     """Forget claims older than `keep`; returns how many were removed."""
     with get_sessionmaker().begin() as session:

@@ -4,6 +4,7 @@ words of bot/vocabulary.py stored."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -35,7 +36,7 @@ def advisor_says(conversation_id: str, words: str) -> int:
 
 def test_a_message_is_begun_once_and_taken_by_one_process_at_a_time(chat: str) -> None:
     first = advisor_says(chat, "Hello, I'm Jo")
-    assert store.begin(first) is None  # already pending
+    assert store.begin(first) == store.DeliveryState(first, "pending", 0, None)  # the same
     assert store.state_of(first) == store.DeliveryState(first, "pending", 0, None)
     job = store.claim_next(chat, LEASE)
     assert job is not None
@@ -97,3 +98,16 @@ def test_only_the_vocabularys_words_are_stored(chat: str) -> None:
                 {"word": word, "id": message},
             )
 
+
+def test_an_advisor_message_to_telegram_is_pending_as_it_is_stored(chat: str) -> None:
+    """Pending is written with the message: a process that dies before its sender starts (or
+    runs no Telegram at all) leaves it for the leader's sweep, not forgotten."""
+    from bot.gateway.outbound import send_to_person
+    from bot.gateway.push import PushHub
+
+    no_sender = PushHub()  # nothing registered for Telegram in this process
+    message = asyncio.run(send_to_person(chat, "Hello, it's Jo", push=no_sender))
+    assert message is not None
+    assert store.state_of(message.id) == store.DeliveryState(message.id, "pending", 0, None)
+    job = store.claim_next(chat, LEASE)
+    assert job is not None and job.message_id == message.id
