@@ -9,6 +9,7 @@ that owns the push hub's queues.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
@@ -114,9 +115,10 @@ def queue_item(item: Any) -> QueueItemOut:
 
 
 async def _answer(call: Awaitable[T] | Callable[[], T]) -> T:
-    """Run a service call and turn its refusals into HTTP answers."""
+    """Run a service call (a blocking one in a worker thread, off the event loop) and turn its
+    refusals into HTTP answers."""
     try:
-        return await call if isinstance(call, Awaitable) else call()
+        return await call if isinstance(call, Awaitable) else await asyncio.to_thread(call)
     except service.NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation") from None
     except service.Conflict as conflict:
@@ -136,7 +138,7 @@ async def conversation(conversation_id: str, who: CurrentStaff, request: Request
 )
 async def claim(conversation_id: str, who: CurrentStaff, request: Request) -> StateOut:
     """Take the conversation: 200, or 409 when another advisor holds it."""
-    await _answer(lambda: service.claim(who, conversation_id, client_of(request)))
+    await _answer(service.claim(who, conversation_id, client_of(request)))
     return StateOut(conversation_id=conversation_id, state=ConversationState.ADVISOR)
 
 

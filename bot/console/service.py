@@ -99,9 +99,9 @@ def watch(who: SignedIn, conversation_id: str, client: str) -> None:
     audit.record("watch", who.staff.id, conversation_id, client=client)
 
 
-def claim(who: SignedIn, conversation_id: str, client: str) -> None:
+async def claim(who: SignedIn, conversation_id: str, client: str) -> None:
     """Take a waiting conversation; exactly one advisor wins a race, the others get Conflict."""
-    result = handover.claim(conversation_id, who.staff.id)
+    result = await asyncio.to_thread(handover.claim, conversation_id, who.staff.id)
     if result == "missing":
         raise NotFound(conversation_id)
     if result == "held":
@@ -109,7 +109,7 @@ def claim(who: SignedIn, conversation_id: str, client: str) -> None:
     if result == "not_waiting":
         raise Conflict("this conversation is not waiting for an advisor")
     if result == "claimed":
-        audit.record("claim", who.staff.id, conversation_id, client=client)
+        await asyncio.to_thread(audit.record, "claim", who.staff.id, conversation_id, client=client)
         _changed(conversation_id, "claimed", ConversationState.ADVISOR)
         logger.info("claimed conversation=%s staff=%s", conversation_id, who.staff.id)
 
@@ -127,12 +127,13 @@ def _require_holder(who: SignedIn, conversation_id: str) -> None:
 
 async def reply(who: SignedIn, conversation_id: str, text: str, client: str) -> dict[str, Any]:
     """Send the holding advisor's words to the person on their channel."""
-    _require_holder(who, conversation_id)
+    await asyncio.to_thread(_require_holder, who, conversation_id)
     message = await send_to_person(conversation_id, text, sender=Sender.ADVISOR)
     if message is None:
         raise NotFound(conversation_id)
-    audit.record(
-        "reply", who.staff.id, conversation_id, detail=f"message={message.id}", client=client
+    detail = f"message={message.id}"
+    await asyncio.to_thread(
+        audit.record, "reply", who.staff.id, conversation_id, detail=detail, client=client
     )
     # Telegram: "pending" by now (it is sent in the background), or already "sent".
     state = await asyncio.to_thread(delivery_store.state_of, message.id)
@@ -170,8 +171,15 @@ def _record_contact(conversation_id: str, outcome: str) -> None:
 
 
 def _release(
-    who: SignedIn, conversation_id: str, to_state: str, outcome: str | None = None
+    who: SignedIn,
+    conversation_id: str,
+    to_state: str,
+    client: str,
+    action: str,
+    outcome: str | None = None,
 ) -> None:
+    """Give the conversation up (to `to_state`), count the contact and audit it. Blocking:
+    called off the event loop."""
     is_admin = who.staff.role == StaffRole.ADMIN
     result = handover.release(conversation_id, who.staff.id, to_state, is_admin, outcome)
     if result == "missing":
@@ -180,22 +188,25 @@ def _release(
         raise Conflict("another advisor holds this conversation")
     if result == "not_held":
         raise Conflict("nobody holds this conversation")
+    _record_contact(conversation_id, outcome or HANDOVER_OUTCOME)
+    detail = f"outcome={outcome}" if outcome else None
+    audit.record(action, who.staff.id, conversation_id, detail=detail, client=client)
 
 
 async def handback(who: SignedIn, conversation_id: str, client: str) -> None:
     """The assistant takes the next message; the person is told."""
-    _release(who, conversation_id, ConversationState.ASSISTANT)
-    _record_contact(conversation_id, HANDOVER_OUTCOME)
-    audit.record("handback", who.staff.id, conversation_id, client=client)
+    await asyncio.to_thread(
+        _release, who, conversation_id, ConversationState.ASSISTANT, client, "handback"
+    )
     await send_to_person(conversation_id, texts.HANDBACK, sender=Sender.ADVISOR)
     _changed(conversation_id, "handed_back", ConversationState.ASSISTANT)
 
 
 async def requeue(who: SignedIn, conversation_id: str, client: str) -> None:
     """Back to the queue for a colleague; the person is told."""
-    _release(who, conversation_id, ConversationState.WAITING)
-    _record_contact(conversation_id, HANDOVER_OUTCOME)
-    audit.record("requeue", who.staff.id, conversation_id, client=client)
+    await asyncio.to_thread(
+        _release, who, conversation_id, ConversationState.WAITING, client, "requeue"
+    )
     await send_to_person(conversation_id, texts.REQUEUED, sender=Sender.ADVISOR)
     _changed(conversation_id, "requeued", ConversationState.WAITING)
 
@@ -204,8 +215,8 @@ async def close(who: SignedIn, conversation_id: str, outcome: str, client: str) 
     """End the conversation with an outcome, counted against the district service."""
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
-    _release(who, conversation_id, ConversationState.CLOSED, outcome)
-    _record_contact(conversation_id, outcome)
-    audit.record("close", who.staff.id, conversation_id, detail=f"outcome={outcome}", client=client)
+    await asyncio.to_thread(
+        _release, who, conversation_id, ConversationState.CLOSED, client, "close", outcome
+    )
     await send_to_person(conversation_id, texts.CLOSED, sender=Sender.ADVISOR)
     _changed(conversation_id, "closed", ConversationState.CLOSED)

@@ -134,7 +134,7 @@ async def conversation_stream(
     when the conversation is claimed, handed back, requeued or closed, and "delivery" events
     as an advisor message is sent to Telegram, retried, or given up."""
     try:
-        service.watch(who, conversation_id, client_of(request))
+        await asyncio.to_thread(service.watch, who, conversation_id, client_of(request))
     except service.NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such conversation") from None
     events = streams.held(

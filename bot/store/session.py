@@ -21,10 +21,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """A pooled engine reused by every request of this process."""
-    url = normalise_url(url or get_settings().database_url)
+    """A pooled engine reused by every request of this process: one per database, however
+    it is asked for (`get_engine()`, `get_engine(None)` and the URL itself are the same)."""
+    return _engine_for(normalise_url(url or get_settings().database_url))
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -36,6 +40,12 @@ def get_engine(url: str | None = None) -> Engine:
     return create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
     )
+
+
+def forget_engines() -> None:
+    """Forget every engine, so the next call makes a new one (tests point the process at
+    another database; the caller disposes of the old one's connections)."""
+    _engine_for.cache_clear()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -13,7 +13,7 @@ from psycopg import sql
 
 from bot.settings import get_settings
 from bot.store.migrate import upgrade
-from bot.store.session import get_engine, normalise_url
+from bot.store.session import forget_engines, get_engine, normalise_url
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -22,7 +22,7 @@ def use_database(url: str) -> None:
     """Point the whole process at `url` and forget cached engines and settings."""
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    forget_engines()
 
 
 @contextmanager
@@ -41,7 +41,7 @@ def using_database(url: str) -> Iterator[str]:
         else:
             os.environ["DATABASE_URL"] = before
         get_settings.cache_clear()
-        get_engine.cache_clear()
+        forget_engines()
 
 
 def migrate(url: str) -> str:
@@ -67,7 +67,7 @@ def create_postgres() -> str:
 
 def drop_postgres(url: str) -> None:
     """Drop a database made by `create_postgres`, whoever is still connected to it."""
-    get_engine.cache_clear()
+    forget_engines()
     name = url.rpartition("/")[2]
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(
