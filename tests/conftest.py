@@ -1,7 +1,8 @@
 """Fixtures shared by every test folder: databases, a scripted Rasa, the gateway, fake Telegram.
 
 Markers: `postgres` goes on every test that touches PostgreSQL (added here from the fixtures it
-uses), and every test under tests/e2e/ and tests/browser/ must carry `e2e` or `browser`.
+uses), and every test under tests/e2e/ and tests/browser/ must carry `e2e` or `browser` (under
+tests/faults/, which starts the real engine too: `e2e`).
 
 The engine's tests (tests/engine/) run under the engine's own Python, which has none of the
 app's packages, so this file imports the app only inside its fixtures.
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 TESTS = Path(__file__).resolve().parent
 POSTGRES_FIXTURES = {"postgres_database", "postgres_url"}
-MARKED_FOLDERS = {"e2e", "browser"}  # every test in one carries the marker of that name
+# Every test in one of these folders carries the marker named here.
+MARKED_FOLDERS = {"e2e": "e2e", "browser": "browser", "faults": "e2e"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
@@ -43,8 +45,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             folder = item.path.resolve().relative_to(TESTS).parts[0]
         except ValueError:
             continue
-        if folder in MARKED_FOLDERS and item.get_closest_marker(folder) is None:
-            unmarked.append(f"{item.nodeid} (add `pytestmark = pytest.mark.{folder}`)")
+        marker = MARKED_FOLDERS.get(folder)
+        if marker and item.get_closest_marker(marker) is None:
+            unmarked.append(f"{item.nodeid} (add `pytestmark = pytest.mark.{marker}`)")
     if unmarked:
         raise pytest.UsageError("tests without their folder's marker:\n" + "\n".join(unmarked))
 

@@ -119,7 +119,9 @@ def _context(conversation_id: str | None) -> tuple[tuple[str, ...], str | None]:
     if conversation_id is None:
         return (), None
     try:
-        recent, last = in_unit(store.recent_context, conversation_id, RECENT_MESSAGES)
+        recent, last = in_unit(
+            store.recent_context, conversation_id, RECENT_MESSAGES, skip=texts.is_gateway_notice
+        )
     except SQLAlchemyError as error:
         logger.warning(
             "crisis_context_unavailable conversation=%s error=%s",

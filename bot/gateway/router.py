@@ -357,7 +357,7 @@ def _personal_answer(session: Session, turn: _Turn, shown: str, is_button: bool)
         return None
     if turn.check.asking == "place":
         # The referral's area question, not signposting's "where do you live?".
-        last = store.last_reply(session, turn.conversation_id)
+        last = store.last_reply(session, turn.conversation_id, skip=texts.is_gateway_notice)
         return None if texts.is_signposting(last) else what
     if turn.check.asking == "number" and callback.moved_on(
         session, turn.conversation_id, shown, is_button

@@ -264,3 +264,12 @@ def callback_thanks(phone: str) -> str:
         f"Thank you. An advisor will call you on {phone} as soon as they can. You can still "
         "write here, and your messages are saved.\n\n" + SAFETY_LINE
     )
+
+
+def is_gateway_notice(text: str) -> bool:
+    """The gateway's own words while the assistant is down or the person waits (the outage
+    reply, the wait text, when an advisor can reply): they close no question the assistant
+    asked, so "what was asked last" looks past them."""
+    return text in (OUTAGE, WAITING, NOBODY_IN_HOURS) or text.startswith(
+        (NOBODY_SIGNED_IN, closed_until("").split("{")[0][:60])
+    )

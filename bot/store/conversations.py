@@ -8,7 +8,7 @@ states it may move from, and one that loses a race re-reads what won instead of 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -190,24 +190,27 @@ def offered_payloads(session: Session, conversation_id: str) -> set[str]:
     }
 
 
-def last_reply(session: Session, conversation_id: str) -> str | None:
-    """The words of the conversation's latest message if the assistant sent it, else None."""
-    stmt = (
-        select(Message.sender, Message.text)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-    row = session.execute(stmt).first()
-    return row.text if row is not None and row.sender == Sender.ASSISTANT else None
+def last_reply(
+    session: Session, conversation_id: str, skip: Callable[[str], bool] | None = None
+) -> str | None:
+    """The words of the latest message if the assistant sent it, else None. With `skip`, the
+    open question: the latest message that is neither the person's nor one `skip` passes over
+    (the gateway's own notices after an outage), if the assistant sent it."""
+    return recent_context(session, conversation_id, 0, skip=skip)[1]
 
 
 def recent_context(
-    session: Session, conversation_id: str, person_limit: int = 3, scan: int = 20
+    session: Session,
+    conversation_id: str,
+    person_limit: int = 3,
+    scan: int = 20,
+    skip: Callable[[str], bool] | None = None,
 ) -> tuple[list[str], str | None]:
-    """The person's latest typed messages (oldest first; withheld answers left out) and, if
-    the latest message is the assistant's, its words: what the crisis check reads before the
-    next message is stored."""
+    """The person's latest typed messages (oldest first; withheld answers left out) and what
+    the assistant last asked: the latest message, if the assistant's; with `skip`, looking
+    back past the person's messages and the messages `skip` passes over (so a question stays
+    open across an outage reply). What the crisis check and the personal-answer rule read
+    before the next message is stored."""
     stmt = (
         select(Message.sender, Message.text)
         .where(Message.conversation_id == conversation_id)
@@ -215,10 +218,15 @@ def recent_context(
         .limit(scan)
     )
     rows = session.execute(stmt).all()
-    last_assistant = rows[0].text if rows and rows[0].sender == Sender.ASSISTANT else None
+    asked = None
+    for row in rows:
+        if skip is not None and (row.sender == Sender.PERSON or skip(row.text)):
+            continue
+        asked = row.text if row.sender == Sender.ASSISTANT else None
+        break
     typed = [
         row.text
         for row in rows
-        if row.sender == "person" and not row.text.startswith(("/", _WITHHELD_START))
+        if row.sender == Sender.PERSON and not row.text.startswith(("/", _WITHHELD_START))
     ]
-    return list(reversed(typed[:person_limit])), last_assistant
+    return list(reversed(typed[:person_limit])), asked

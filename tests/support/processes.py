@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.support import ROOT
@@ -54,11 +57,14 @@ def wait_for_model(url: str, process: subprocess.Popen, log: Path, timeout: floa
     pytest.fail(f"model not loaded in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-def start_gateway_process(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """One gateway worker process (uvicorn) on a loopback port, up and answering /healthz."""
+def start_gateway_process(
+    port: int, env: dict[str, str], log: Path, args: Sequence[str] = ()
+) -> subprocess.Popen:
+    """One gateway worker process (uvicorn) on a loopback port, up and answering /healthz;
+    `args` are more uvicorn options."""
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/uvicorn"), "bot.app:app", "--port", str(port)],
+            [str(ROOT / ".venv/bin/uvicorn"), "bot.app:app", "--port", str(port), *args],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT), **env},
             stdout=out,
@@ -77,10 +83,21 @@ def stop(process: subprocess.Popen) -> None:
 
 
 class Engine:
-    """The Rasa engine process, which an outage test stops and starts again on the same port."""
+    """The Rasa engine process, which an outage test stops and starts again on the same port.
 
-    def __init__(self, action_port: int, log: Path) -> None:
-        self.port, self.log = free_port(), log
+    On endpoints.yml by default; a fault test passes the production profile's endpoints file
+    (endpoints.prod.yml) and its settings in `env`.
+    """
+
+    def __init__(
+        self,
+        action_port: int,
+        log: Path,
+        *,
+        endpoints: str = "endpoints.yml",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.port, self.log, self.endpoints = free_port(), log, endpoints
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -89,6 +106,7 @@ class Engine:
             # The engine keeps its dialogue state in a SQLite file of this run's own (beside
             # this path: engine-tracker.db), which outlives a stop and start.
             "DATABASE_URL": f"sqlite:///{log.parent / 'engine.db'}",
+            **(env or {}),
         }
         self.process: subprocess.Popen | None = None
 
@@ -97,7 +115,7 @@ class Engine:
             str(ROOT / ".venv-rasa/bin/rasa"), "run",
             "--enable-api",  # only so the test sees when the model is loaded (loopback)
             "--interface", "127.0.0.1", "--port", str(self.port), "--model", str(MODEL),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--endpoints", self.endpoints, "--credentials", "credentials.yml",
         ]  # fmt: skip
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
@@ -164,3 +182,166 @@ class ActionServer:
         if self.process is not None:
             stop(self.process)
             self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown of any kind, as when the out-of-memory killer picks it."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+
+@dataclass
+class Gateway:
+    """One gateway worker process on a loopback port of its own, which fault tests restart
+    (production runs several behind one port; each here can be reached on its own)."""
+
+    env: dict[str, str]
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start (again), with a log per start and at most 5 s to close open live streams
+        when stopped, as scripts/run_prod.sh runs it."""
+        self.starts += 1
+        log = self.log.with_name(f"{self.log.stem}-{self.starts}{self.log.suffix}")
+        self.process = start_gateway_process(
+            self.port, self.env, log, args=("--timeout-graceful-shutdown", "5")
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+class ProductionRun:
+    """scripts/run_prod.sh in the foreground, as `make run-prod` runs it: the action server,
+    the engine with `engine_workers` Sanic workers (endpoints.prod.yml) and the gateway's
+    uvicorn workers, on free loopback ports; `env` adds the database, namespace and so on."""
+
+    def __init__(self, env: dict[str, str], log: Path, engine_workers: int = 2) -> None:
+        ports = {name: free_port() for name in ("ACTION_PORT", "RASA_PORT", "GATEWAY_PORT")}
+        self.engine_port, self.engine_workers, self.log = ports["RASA_PORT"], engine_workers, log
+        self.engine_url = f"http://127.0.0.1:{ports['RASA_PORT']}"
+        self.gateway_url = f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
+        self.env = {
+            **os.environ,
+            **{name: str(port) for name, port in ports.items()},
+            "ENGINE_WORKERS": str(engine_workers),
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                ["bash", str(ROOT / "scripts/run_prod.sh")],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            self.wait_for_engine(timeout=240)
+            wait_until_up(f"{self.gateway_url}/healthz", self.process, self.log, timeout=120)
+        except BaseException:
+            self.stop()
+            raise
+
+    def parts(self) -> list[psutil.Process]:
+        """Every process the script runs now, workers included."""
+        if self.process is None:
+            return []
+        try:
+            return psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def engine(self) -> psutil.Process | None:
+        """The engine's main process (a `rasa run` whose parent is not one), if it runs."""
+        for part in self.parts():
+            try:
+                if _is_engine(part) and not _is_engine(part.parent()):
+                    return part
+            except psutil.Error:
+                continue
+        return None
+
+    def serving(self) -> list[int]:
+        """The pids of the engine's workers that take connections now."""
+        main = self.engine()
+        if main is None:
+            return []
+        try:
+            workers = main.children() if self.engine_workers > 1 else [main]
+        except psutil.NoSuchProcess:
+            return []
+        return [w.pid for w in workers if _accepts_on(w, self.engine_port)]
+
+    def wait_for_engine(self, timeout: float) -> None:
+        """Until every engine worker takes connections: after the first start, or after the
+        script started the engine again."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"run_prod.sh exited:\n{self.log.read_text()[-3000:]}")
+            if len(self.serving()) >= self.engine_workers:
+                return
+            time.sleep(0.5)
+        pytest.fail(f"the engine's workers were not serving in {timeout}s")
+
+    def stop(self) -> None:
+        """TERM to the script, which stops each part; anything left a minute later is killed."""
+        if self.process is None:
+            return
+        parts = self.parts()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        for part in parts:
+            try:
+                part.kill()  # psutil checks first that the pid is still that process
+            except psutil.Error:
+                pass
+        self.process = None
+
+
+def _is_engine(process: psutil.Process) -> bool:
+    command = process.cmdline()
+    return "run" in command and any(word.endswith("bin/rasa") for word in command)
+
+
+def _accepts_on(process: psutil.Process, port: int) -> bool:
+    """True when `process` listens on `port` and its event loop watches that socket.
+
+    Sanic's workers share their main process's listening socket; a worker adds it to its
+    epoll set only once its model is loaded (until then it takes no connection), and the main
+    process of several workers never does. Linux only: the set is read from /proc/<pid>/fdinfo.
+    """
+    try:
+        listening = {
+            c.fd
+            for c in process.net_connections(kind="tcp")
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+        }
+        watched: set[int] = set()
+        for info in Path(f"/proc/{process.pid}/fdinfo").iterdir():
+            try:
+                text = info.read_text()
+            except OSError:
+                continue  # the descriptor closed while being read
+            watched.update(int(fd) for fd in re.findall(r"^tfd:\s+(\d+)", text, re.M))
+    except (psutil.Error, OSError):
+        return False
+    return bool(listening & watched)
