@@ -18,7 +18,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup train spacy migrate run run-prod shell test test-unit test-engine test-rasa test-e2e test-unpatched lint format clean chromium bench nlu-cv content-report
+.PHONY: help setup train spacy migrate run run-prod shell test test-unit test-engine test-rasa test-e2e test-unpatched lint format clean chromium bench nlu-cv content-report load
 
 help:
 	@echo "make run    set up, train if needed, migrate, start the assistant"
@@ -135,6 +135,15 @@ nlu-cv: $(APP) $(ENGINE) $(SPACY)
 bench: $(APP) $(ENGINE) $(SPACY)
 	$(VENV)/bin/python -m bench.run $(if $(QUICK),--quick) $(if $(REUSE),--reuse-reference) \
 		$(BENCH_ARGS)
+
+# Web chat conversations by USERS people at once for DURATION seconds on the production profile
+# (a fresh PostgreSQL database and Redis namespace, two engine workers, two gateway processes),
+# Locust on loopback; writes bench/results/load.json and exits 1 when a target is missed
+# (bench/README.md, "Load"). `make test-e2e` runs a 30-second version (tests/load/).
+USERS ?= 200
+DURATION ?= 300
+load: $(APP) $(MODEL)
+	$(VENV)/bin/python -m bench.loadtest --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
 
 # Every welfare answer (content/answers/) with its sources, checked date, length and reading age;
 # flags answers not checked for six months. CONTENT_REPORT_ARGS=--fail-stale exits 1 on those.
