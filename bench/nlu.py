@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -115,7 +116,7 @@ def top_intent(parsed: dict) -> str:
     return intent
 
 
-def evaluate(engine_url: str, examples: list[Example]) -> dict[str, float | int]:
+def evaluate(engine_url: str, examples: list[Example]) -> dict[str, Any]:
     """Parse every example through the engine; macro-F1, district F1 and crisis recall."""
     truth, predicted = [], []
     tp = fp = fn = 0

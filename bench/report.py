@@ -21,7 +21,15 @@ import psutil  # noqa: E402
 ROWS: list[tuple[str, str, str]] = [  # key, label, better
     ("intent_macro_f1", "Intent macro-F1 (held-out)", "higher"),
     ("entity_f1", "District entity F1", "higher"),
-    ("crisis_recall", "Crisis recall", "higher"),
+    ("crisis_recall", "Crisis recall (NLU held-out)", "higher"),
+    ("crisis_heldout_recall", "Crisis set: recall, all", "higher"),
+    ("crisis_recall_suicide", "Crisis set: recall, suicide", "higher"),
+    ("crisis_recall_self_harm", "Crisis set: recall, self-harm", "higher"),
+    ("crisis_recall_overdose", "Crisis set: recall, overdose", "higher"),
+    ("crisis_recall_third_party", "Crisis set: recall, third-party emergency", "higher"),
+    ("crisis_recall_danger", "Crisis set: recall, immediate danger", "higher"),
+    ("crisis_recall_abuse", "Crisis set: recall, domestic abuse", "higher"),
+    ("crisis_heldout_false_alarm_rate", "Crisis set: false alarms (hard negatives)", "lower"),
     ("p50_ms_seq", "p50 ms, one at a time", "lower"),
     ("p95_ms_seq", "p95 ms, one at a time", "lower"),
     ("p99_ms_seq", "p99 ms, one at a time", "lower"),
@@ -31,12 +39,18 @@ ROWS: list[tuple[str, str, str]] = [  # key, label, better
     ("parse_p50_ms", "NLU parse alone p50 ms", "lower"),
     ("gateway_overhead_p50_ms", "Gateway overhead p50 ms", "lower"),
     ("gateway_overhead_p95_ms", "Gateway overhead p95 ms", "lower"),
+    ("growth_early_ms", "Turn ms through the gateway, around turn 5 (fresh cohort)", "lower"),
+    ("growth_late_ms", "Turn ms through the gateway, around turn 60", "lower"),
+    ("growth_ratio", "Turn around 60 / turn around 5", "lower"),
+    ("growth_ratio_same_conversations", "The same, turn 5 of the long ones (earlier)", "lower"),
     ("train_s", "Training s", "lower"),
     ("startup_s", "Start to first answer s", "lower"),
     ("rss_mb_engine", "RSS MB engine", "lower"),
     ("rss_mb_actions", "RSS MB action server", "lower"),
     ("rss_mb_gateway", "RSS MB gateway", "lower"),
     ("rss_mb_total", "RSS MB, three together", "lower"),
+    ("pss_mb_total", "PSS MB, three together", "lower"),
+    ("processes_total", "Processes, three together", "lower"),
 ]
 
 
@@ -72,9 +86,18 @@ def ratios(ours: dict[str, Any], ref: dict[str, Any]) -> dict[str, float]:
 
 
 def table(result: dict[str, Any]) -> str:
-    """The Markdown table: one row per figure, both systems side by side."""
-    ours, ref = result["ours"], result["reference"]
-    lines = ["| figure | ours | reference (rasa init) |", "| --- | ---: | ---: |"]
+    """The Markdown table: one row per figure, both systems side by side (ours alone when the
+    reference was not measured)."""
+    ours, ref = result["ours"], result.get("reference")
+    profile = result.get("profile", "default")
+    if ref is None:
+        lines = [f"| figure ({profile} profile) | ours |", "| --- | ---: |"]
+        lines += [f"| {label} | {ours.get(k, '')} |" for k, label, _ in ROWS]
+        return "\n".join(lines)
+    lines = [
+        f"| figure ({profile} profile) | ours | reference (rasa init) |",
+        "| --- | ---: | ---: |",
+    ]
     lines += [f"| {label} | {ours.get(k, '')} | {ref.get(k, '')} |" for k, label, _ in ROWS]
     r = result["ratios"]
     lines.append("")
@@ -118,10 +141,16 @@ def chart(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def write_json(result: dict[str, Any], out_dir: Path, stem: str) -> Path:
+    """Write `<stem>.json`; returns its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{stem}.json"
+    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    return json_path
+
+
 def write(result: dict[str, Any], out_dir: Path, stem: str) -> tuple[Path, Path]:
     """Write `<stem>.json` and `<stem>.png`; returns both paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, png_path = out_dir / f"{stem}.json", out_dir / f"{stem}.png"
-    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    json_path, png_path = write_json(result, out_dir, stem), out_dir / f"{stem}.png"
     chart(result, png_path)
     return json_path, png_path
