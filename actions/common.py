@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.intents import CRISIS_ASK
 from bot.content import DistrictService, get_content
 from bot.store.queries import ContactIn, record_contact
 from bot.store.session import in_unit
@@ -96,3 +100,25 @@ def latest_text(tracker: Tracker) -> str:
 def entity_value(tracker: Tracker, entity: str) -> str | None:
     """First value of an entity in the latest message."""
     return next(tracker.get_latest_entity_values(entity), None)
+
+
+def crisis_question_first(tracker: Tracker) -> bool:
+    """The engine marked the latest message `crisis_ask`: the crisis detector is unsure of it,
+    so the assistant asks "are you thinking about ending your life?" before anything else."""
+    return bool((tracker.latest_message or {}).get(CRISIS_ASK))
+
+
+class CrisisQuestionFirst:
+    """For form validators: a message marked `crisis_ask` answers none of the form's questions.
+
+    Nothing is extracted, so the engine rejects the form for that message and asks the crisis
+    question instead (engine/crisis_question.py); after a "no" the form asks again. Not an
+    Action itself, so the SDK does not register it.
+    """
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if crisis_question_first(tracker):
+            return []
+        return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]

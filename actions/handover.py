@@ -17,7 +17,7 @@ from actions.common import (
     latest_intent,
     log_contact,
 )
-from actions.intents import CRISIS_INTENTS
+from actions.intents import CRISIS_ASK
 from actions.referral import clear_referral_slots
 from bot.vocabulary import Channel, Outcome
 
@@ -36,7 +36,6 @@ ABUSE_BY_CHANNEL: dict[str, str] = {Channel.TELEGRAM: "utter_crisis_abuse_telegr
 CRISIS_TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"}
 # Questions the assistant answers from the domain that are not worth answering after a "no".
 NOT_A_TOPIC = frozenset({"service_hours"})
-MIN_TOPIC_CONFIDENCE = 0.35  # the FallbackClassifier's threshold in config.yml
 
 
 def crisis_response(intent: str | None, channel: str) -> str:
@@ -87,27 +86,19 @@ class ActionCrisisCheckNo(Action):
 
 
 def topic_before_check(events: list[dict[str, Any]]) -> str | None:
-    """The welfare topic of the message that made the assistant ask, if the classifier saw one
-    (the crisis detector put its own intent first; the classifier's ranking is kept after it)."""
-    for event in reversed(events):
-        if event.get("event") != "user":
-            continue
-        parse = event.get("parse_data") or {}
-        if (parse.get("intent") or {}).get("name") != "crisis_check":
-            continue
-        for ranked in parse.get("intent_ranking") or []:
-            name = ranked.get("name")
-            if name in CRISIS_INTENTS or name == "nlu_fallback":
-                continue
-            if (
-                name in TOPIC_INTENTS
-                and name not in NOT_A_TOPIC
-                and (ranked.get("confidence") or 0.0) >= MIN_TOPIC_CONFIDENCE
-            ):
-                return name
-            return None
+    """The welfare topic of the message that made the assistant ask, if it had one.
+
+    That message is the person's one before the "no", marked `crisis_ask`; the engine kept
+    its intent, so the intent is the topic (a fallback or a flow like find_local is none).
+    """
+    said = [e for e in events if e.get("event") == "user"]
+    if len(said) < 2:
         return None
-    return None
+    parse = said[-2].get("parse_data") or {}
+    if not parse.get(CRISIS_ASK):
+        return None
+    name = (parse.get("intent") or {}).get("name")
+    return name if name in TOPIC_INTENTS and name not in NOT_A_TOPIC else None
 
 
 class ActionHandover(Action):

@@ -7,10 +7,13 @@ uses CRISIS_INTENTS from here, so a new crisis intent reaches them all at once.
 
 from __future__ import annotations
 
-# Set by the crisis detector; "crisis_check" is its "are you thinking of ending your life?".
-CRISIS_INTENTS: frozenset[str] = frozenset(
-    {"crisis", "crisis_abuse", "crisis_other", "crisis_check"}
-)
+# Set by the crisis detector. When it is unsure, a message keeps its own intent and is marked
+# instead (CRISIS_ASK): see actions/common.py, crisis_question_first.
+CRISIS_INTENTS: frozenset[str] = frozenset({"crisis", "crisis_abuse", "crisis_other"})
+
+# The parse-result field the engine sets on a message the crisis detector is unsure about:
+# the assistant asks "are you thinking about ending your life?" before anything else.
+CRISIS_ASK = "crisis_ask"
 
 # Requests that leave whatever the person was doing: a form, a question.
 FLOW_CHANGES: frozenset[str] = frozenset({"cancel", "human", "refer_self"})

@@ -11,7 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import TOPIC_INTENTS
-from actions.common import district_service, entity_value, latest_intent, latest_text
+from actions.common import (
+    CrisisQuestionFirst,
+    district_service,
+    entity_value,
+    latest_intent,
+    latest_text,
+)
 from actions.intents import NOT_AN_ANSWER
 from actions.places import OUTSIDE, resolve_latest
 from actions.validators import (
@@ -75,7 +81,7 @@ def _answer_text(tracker: Tracker, slot: str, *, allow_topics: bool = False) -> 
     return latest_text(tracker)
 
 
-class ValidateReferralForm(FormValidationAction):
+class ValidateReferralForm(CrisisQuestionFirst, FormValidationAction):
     """Reads each answer with the plain validators and re-asks kindly when one does not fit."""
 
     def name(self) -> str:

@@ -10,12 +10,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import district_service, log_contact
+from actions.common import CrisisQuestionFirst, district_service, log_contact
 from actions.places import OUTSIDE, resolve_latest
 from bot.vocabulary import Outcome
 
 
-class ValidateLocationForm(FormValidationAction):
+class ValidateLocationForm(CrisisQuestionFirst, FormValidationAction):
     """Fills `district` from a district, town, neighbourhood or postcode."""
 
     def name(self) -> str:

@@ -30,8 +30,10 @@ HELDOUT = sorted((TESTS / "nlu").glob("heldout_*.yml")) + sorted(
     (TESTS / "nlu_real").glob("heldout_*.yml")
 )
 FALLBACK = "nlu_fallback"
-# A crisis example is recognised when it gets a crisis reply or the direct question.
-CRISIS = frozenset({"crisis", "crisis_abuse", "crisis_other", "crisis_check"})
+# A crisis example is recognised when it gets a crisis reply or the direct question: a crisis
+# intent, or the engine's `crisis_ask` mark on a message that keeps its topic.
+CRISIS = frozenset({"crisis", "crisis_abuse", "crisis_other"})
+CRISIS_ASK = "crisis_ask"
 # [text](place) or [text]{"entity": "place", ...}
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)(?::[^)]*)?\)|\[([^\]]+)\](\{[^}]*\})")
 
@@ -134,7 +136,7 @@ def evaluate(engine_url: str, examples: list[Example]) -> dict[str, Any]:
             predicted.append(intent)
             if example.intent in CRISIS:
                 crisis_total += 1
-                crisis_caught += intent in CRISIS
+                crisis_caught += intent in CRISIS or bool(parsed.get(CRISIS_ASK))
             extracted = [
                 str(e.get("value") or "")
                 for e in parsed.get("entities", [])

@@ -1,10 +1,20 @@
-"""An NLU component that makes the shared crisis detector decide every crisis intent.
+"""An NLU component that lets the shared crisis detector decide every crisis intent.
 
 It runs after the intent classifier and before the FallbackClassifier, so a crisis message is
 never answered as something else, nor met with "I didn't catch that"; and a message the
 detector finds safe is never answered as a crisis because the general classifier guessed so.
 The gateway may send `crisis_asking` (what a form just asked for) and `crisis_recent` (the
 person's earlier messages) in the message metadata; the detector reads both.
+
+When the detector is unsure (its "ask" band) the message keeps the classifier's intent and
+entities, and `crisis_ask: true` is added to the parse result: understanding and triage are
+kept apart. The dialogue acts on the mark first (engine/crisis_question.py asks "are you
+thinking about ending your life?"), and after a "no" the assistant answers the topic the
+intent names. A parse-result field rather than an intent, so `rasa test nlu` scores what the
+message is about; rather than an entity, because it is no span of the text: as an entity it
+would be scored by `rasa test nlu` as a made-up entity extractor, and slot mappings and the
+actions' entity lookups would see it. It reaches the tracker, the actions and /model/parse
+with the rest of the parse result.
 """
 
 from __future__ import annotations
@@ -19,10 +29,11 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.crisis import assess, crisis_intent, load_patterns, warm
+from bot.crisis import Assessment, assess, crisis_intent, load_patterns, warm
 
-CRISIS_INTENTS = ("crisis", "crisis_abuse", "crisis_other", "crisis_check")
-CHECK_INTENT = "crisis_check"
+CRISIS_INTENTS = ("crisis", "crisis_abuse", "crisis_other")
+# The parse-result field that says "ask the crisis question before anything else".
+CRISIS_ASK = "crisis_ask"
 ASKING_KEY = "crisis_asking"
 RECENT_KEY = "crisis_recent"
 
@@ -42,15 +53,10 @@ def _metadata(message: Message) -> tuple[str | None, Sequence[str]]:
     )
 
 
-def detected_intent(message: Message) -> str | None:
-    """The crisis intent the detector gives this message, or None when it finds no crisis."""
+def assessment(message: Message) -> Assessment:
+    """The detector's decision on this message, with the context the gateway sent."""
     asking, recent = _metadata(message)
-    found = assess(message.get(TEXT), recent=recent, asking=asking)
-    if found.decision == "ask":
-        return CHECK_INTENT
-    if found.decision == "crisis":
-        return crisis_intent(found.category)
-    return None
+    return assess(message.get(TEXT), recent=recent, asking=asking)
 
 
 def _set_intent(message: Message, intent: str, confidence: float) -> None:
@@ -75,7 +81,8 @@ def _demote(message: Message) -> None:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisRuleClassifier(GraphComponent, IntentClassifier):
-    """Sets crisis / crisis_abuse / crisis_other / crisis_check from the shared detector."""
+    """Sets crisis / crisis_abuse / crisis_other from the shared detector, and marks the
+    messages it is unsure about with `crisis_ask`."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -98,11 +105,12 @@ class CrisisRuleClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            intent = detected_intent(message)
-            predicted = (message.get(INTENT) or {}).get("name")
-            if intent is None:
-                if predicted in CRISIS_INTENTS:
-                    _demote(message)
+            found = assessment(message)
+            if found.decision == "crisis":
+                _set_intent(message, crisis_intent(found.category) or "crisis", 1.0)
                 continue
-            _set_intent(message, intent, 1.0)
+            if (message.get(INTENT) or {}).get("name") in CRISIS_INTENTS:
+                _demote(message)
+            if found.decision == "ask":
+                message.set(CRISIS_ASK, True, add_to_output=True)
         return messages

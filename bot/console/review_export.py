@@ -32,7 +32,8 @@ _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _UNPRINTABLE = re.compile(
     "[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-# Rasa's own intents, and the one only the crisis detector sets: never training data.
+# Rasa's own intents, and `crisis_check`, which the crisis detector set before it marked unsure
+# messages `crisis_ask` instead (older conversations may still show it): never training data.
 NOT_TRAINED = frozenset({"restart", "back", "session_start", "nlu_fallback", "crisis_check"})
 
 

@@ -117,13 +117,7 @@ def test_no_to_the_crisis_question_answers_the_topic_from_its_file(sqlite_url: s
     asked = {
         "event": "user",
         "text": "how much is uc if i jump",
-        "parse_data": {
-            "intent": {"name": "crisis_check", "confidence": 1.0},
-            "intent_ranking": [
-                {"name": "crisis_check", "confidence": 1.0},
-                {"name": "uc_claim", "confidence": 0.71},
-            ],
-        },
+        "parse_data": {"intent": {"name": "uc_claim", "confidence": 0.71}, "crisis_ask": True},
     }
     tracker = make_tracker("no", "deny", events=[asked, {"event": "bot", "text": "Are you?"}])
     messages, events = run_action(ActionCrisisCheckNo(), tracker, {})

@@ -15,9 +15,6 @@ from tests.support import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 CRISIS = {"crisis", "crisis_abuse", "crisis_other"}
-# Set only by the crisis detector when it is unsure ("are you thinking of ending your life?"):
-# it has no examples of its own, and the detector's held-out set is tests/crisis/.
-DETECTOR_ONLY = {"crisis_check"}
 # Welfare and service topics are answered from content/answers/<intent>.yml, not the domain.
 ANSWERS = load_answers(ROOT / "content" / "answers")
 PHONE = re.compile(r"\b0\d{3}[ \d]{6,9}\b")
@@ -51,7 +48,7 @@ def test_every_response_an_action_sends_exists() -> None:
     used |= {
         f"utter_{i}"
         for i in DOMAIN["intents"]
-        if i not in {"find_local", "refer_self", "human"} | CRISIS | DETECTOR_ONLY | set(ANSWERS)
+        if i not in {"find_local", "refer_self", "human"} | CRISIS | set(ANSWERS)
     }
     assert sorted(used - set(DOMAIN["responses"])) == []
 
@@ -64,7 +61,7 @@ def test_each_response_has_one_wording() -> None:
     assert [k for k, v in DOMAIN["responses"].items() if len(v) != 1] == []
 
 
-@pytest.mark.parametrize("intent", [i for i in DOMAIN["intents"] if i not in DETECTOR_ONLY])
+@pytest.mark.parametrize("intent", DOMAIN["intents"])
 def test_every_intent_has_at_least_25_examples_and_a_held_out_set(intent: str) -> None:
     assert len(TRAIN.get(intent, [])) >= 25
     # Crisis messages of every kind are held out in tests/crisis/ (hundreds, blind-written).

@@ -150,6 +150,42 @@ def test_crisis_mid_referral_gets_the_numbers_and_an_urgent_handover(
     assert rows(Contact, conversation_id=chat.sender)[-1].outcome == "crisis"
 
 
+def test_unsure_of_a_crisis_asks_first_then_no_answers_the_topic(
+    engine_url: str, actions: ActionServer
+) -> None:
+    chat = Chat(engine_url)
+    asked = chat.say("the debts are too much i cant cope")
+    assert texts(asked).startswith("Are you thinking about ending your life?")
+    assert rows(Contact, conversation_id=chat.sender) == []  # the topic waits for the answer
+    replies = chat.say(payloads(asked)["No"])
+    assert texts(replies).startswith("Thank you for telling me.")
+    assert handover(replies) is None
+    [contact] = rows(Contact, conversation_id=chat.sender)
+    assert (contact.outcome, contact.topics) == ("answered", ["debt"])
+
+
+def test_unsure_of_a_crisis_mid_referral_asks_first_and_the_form_goes_on(
+    engine_url: str, actions: ActionServer
+) -> None:
+    chat = Chat(engine_url)
+    consent = chat.say("can i refer myself")
+    assert "call you" in texts(chat.say(payloads(consent)["Yes, that's OK"]))
+    asked = chat.say("the debts are too much i cant cope")  # not read as a name
+    assert texts(asked).startswith("Are you thinking about ending your life?")
+    replies = chat.say(payloads(asked)["No"])
+    assert "Thank you for telling me." in texts(replies) and "call you" in texts(replies)
+    assert "area" in texts(chat.say("call me Jo"))  # the form carries on from where it was
+
+
+def test_unsure_of_a_crisis_then_yes_is_a_crisis(engine_url: str, actions: ActionServer) -> None:
+    chat = Chat(engine_url)
+    asked = chat.say("i cant do this anymore")
+    replies = chat.say(payloads(asked)["Yes"])
+    assert "116 123" in texts(replies) and "999" in texts(replies)
+    assert handover(replies) == {"reason": "crisis", "urgent": True}
+    assert rows(Contact, conversation_id=chat.sender)[-1].outcome == "crisis"
+
+
 def test_asking_for_a_person(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url)
     replies = chat.say("can i talk to a real person")

@@ -1,4 +1,5 @@
-"""The engine's crisis component gives each message the intent the shared detector decides.
+"""The engine's crisis component gives each message the intent the shared detector decides,
+and marks the messages it is unsure about (`crisis_ask`) while they keep their topic.
 
 Runs with the engine's Python 3.10 (`make test-engine`), so it also shows the detector reads
 its model there to the very numbers the gateway's Python gets.
@@ -19,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import normalise
 from bot.crisis.model import MODEL_FILE, load, read
-from engine.crisis_rules import CRISIS_INTENTS, CrisisRuleClassifier
+from engine.crisis_rules import CRISIS_ASK, CRISIS_INTENTS, CrisisRuleClassifier
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT = Path(os.environ.get("CRISIS_HELDOUT") or ROOT / "tests" / "crisis" / "heldout_crisis.yml")
@@ -54,24 +55,40 @@ def intent(message: Message) -> str:
     return message.get(INTENT)["name"]
 
 
+def asks(message: Message) -> bool:
+    """The component marked the message: ask the crisis question first."""
+    return bool(message.get(CRISIS_ASK))
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "expected", "asked"),
     [
-        ("i want to kill myself", "crisis"),
-        ("necked a whole box of co codamol about an hour ago", "crisis"),
-        ("my partner hits me", "crisis_abuse"),
-        ("my mate took loads of pills and won't wake up", "crisis_other"),
-        ("i cant do this anymore", "crisis_check"),
-        ("how do i claim universal credit", "uc_claim"),
-        ("this form is killing me", "uc_claim"),
+        ("i want to kill myself", "crisis", False),
+        ("necked a whole box of co codamol about an hour ago", "crisis", False),
+        ("my partner hits me", "crisis_abuse", False),
+        ("my mate took loads of pills and won't wake up", "crisis_other", False),
+        ("i cant do this anymore", "uc_claim", True),
+        ("how do i claim universal credit", "uc_claim", False),
+        ("this form is killing me", "uc_claim", False),
     ],
 )
 def test_intent_follows_the_detector(
-    component: CrisisRuleClassifier, text: str, expected: str
+    component: CrisisRuleClassifier, text: str, expected: str, asked: bool
 ) -> None:
     parsed = parse(component, text)
     assert intent(parsed) == expected
     assert parsed.get(INTENT_RANKING_KEY)[0]["name"] == expected
+    assert asks(parsed) is asked
+    assert (CRISIS_ASK in parsed.as_dict(only_output_properties=True)) is asked
+
+
+def test_an_unsure_message_keeps_its_topic_and_ranking(component: CrisisRuleClassifier) -> None:
+    parsed = parse(component, "me and my mum arent talking", predicted="food")
+    assert asks(parsed) and intent(parsed) == "food"
+    assert [r["name"] for r in parsed.get(INTENT_RANKING_KEY)] == ["food", "uc_claim", "greet"]
+    # the classifier's crisis guess is not the detector's: the best other intent stands
+    guessed = parse(component, "me and my mum arent talking", predicted="crisis")
+    assert asks(guessed) and intent(guessed) == "uc_claim"
 
 
 def test_a_crisis_guess_the_detector_does_not_share_is_replaced(
@@ -119,13 +136,13 @@ def test_heldout_crisis_set_through_the_engine(component: CrisisRuleClassifier) 
     missed = 0
     for item in doc.get("positives") or []:
         meta = {"crisis_recent": item.get("context") or []}
-        missed += intent(parse(component, item["text"], metadata=meta)) not in CRISIS_INTENTS
+        parsed = parse(component, item["text"], metadata=meta)
+        missed += intent(parsed) not in CRISIS_INTENTS and not asks(parsed)
     negatives = doc.get("negatives") or []
     alarms = 0
     for item in negatives:
         meta = {"crisis_recent": item.get("context") or [], "crisis_asking": item.get("asking")}
-        found = intent(parse(component, item["text"], metadata=meta))
-        alarms += found in CRISIS_INTENTS and found != "crisis_check"
+        alarms += intent(parse(component, item["text"], metadata=meta)) in CRISIS_INTENTS
     positives = len(doc.get("positives") or [])
     recall = 1 - missed / positives
     assert recall >= gate["min_recall"], f"{missed} of {positives} crises left unanswered"

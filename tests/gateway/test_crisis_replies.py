@@ -166,13 +166,7 @@ def test_no_to_the_crisis_question_goes_back_to_the_topic(sqlite_url: str) -> No
     asked = {
         "event": "user",
         "text": "how much is uc if i jump",
-        "parse_data": {
-            "intent": {"name": "crisis_check", "confidence": 1.0},
-            "intent_ranking": [
-                {"name": "crisis_check", "confidence": 1.0},
-                {"name": "uc_claim", "confidence": 0.71},
-            ],
-        },
+        "parse_data": {"intent": {"name": "uc_claim", "confidence": 0.71}, "crisis_ask": True},
     }
     tracker = make_tracker("no", "deny", events=[asked, {"event": "bot", "text": "Are you?"}])
     messages, _ = run_action(ActionCrisisCheckNo(), tracker, {})
