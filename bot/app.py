@@ -67,7 +67,7 @@ def create_app(rasa: RasaClient | None = None) -> FastAPI:
         # The crisis detector's spelling data and model load now, off the event loop, so
         # the first person to write does not wait for them.
         await asyncio.to_thread(crisis.warm)
-        app.state.rasa = rasa or RasaClient(settings.rasa_url)
+        app.state.rasa = rasa or RasaClient(settings.rasa_url, wait_s=settings.engine_wait_s)
         app.state.limiter = (
             SharedRateLimiter(settings.redis_url, settings.redis_namespace)
             if settings.redis_url

@@ -28,6 +28,9 @@ class Settings:
 
     database_url: str = field(default_factory=_default_database_url)
     rasa_url: str = "http://127.0.0.1:5005"
+    # How long a person waits for the engine before the gateway answers itself (the outage
+    # reply); the engine's answer still takes effect when it comes later.
+    engine_wait_s: float = 5.0
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     content_dir: Path = ROOT / "content"
     telegram_bot_token: str = ""
@@ -67,6 +70,7 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or _default_database_url(),
             rasa_url=env.get("RASA_URL", cls.rasa_url),
+            engine_wait_s=float(env.get("ENGINE_WAIT_SECONDS") or cls.engine_wait_s),
             action_server_url=env.get("ACTION_SERVER_URL", cls.action_server_url),
             content_dir=Path(env.get("CONTENT_DIR", str(ROOT / "content"))),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),

@@ -31,10 +31,15 @@ class EngineLate(EngineUnavailable):
 class RasaClient:
     """Sends a person's message to Rasa as `sender` = the conversation id."""
 
-    def __init__(self, base_url: str, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient | None = None,
+        wait_s: float = ENGINE_TIMEOUT_S,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client or httpx.AsyncClient(timeout=ENGINE_LATE_S)
-        self.wait_s = ENGINE_TIMEOUT_S
+        self.wait_s = wait_s
 
     async def send(
         self,

@@ -65,6 +65,8 @@ class Stack:
             "COOKIE_SECURE": "0",  # plain http on loopback; SECRET_KEY comes from tests/conftest
             "RASA_URL": engine.url,
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+            # These tests are about which part answers, not how fast on a shared machine.
+            "ENGINE_WAIT_SECONDS": "30",
         }
         workers = [Gateway(env, log_dir / f"gateway-{n}.log") for n in range(gateways)]
         return cls(actions, engine, workers)

@@ -235,6 +235,9 @@ class ProductionRun:
             **os.environ,
             **{name: str(port) for name, port in ports.items()},
             "ENGINE_WORKERS": str(engine_workers),
+            # Which part answers, not how fast on a shared machine: no outage reply for a slow
+            # first turn (a test that wants one stops the engine).
+            "ENGINE_WAIT_SECONDS": "30",
             **env,
         }
         self.process: subprocess.Popen | None = None
