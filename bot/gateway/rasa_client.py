@@ -61,16 +61,19 @@ class RasaClient:
     async def _post(
         self, conversation_id: str, text: str, channel: str, metadata: dict[str, Any] | None
     ) -> list[dict[str, Any]]:
+        body = {
+            "sender": conversation_id,
+            "message": text,
+            "metadata": {"channel": channel, **(metadata or {})},
+        }
+        url = f"{self.base_url}/webhooks/rest/webhook"
         try:
-            response = await self.client.post(
-                f"{self.base_url}/webhooks/rest/webhook",
-                json={
-                    "sender": conversation_id,
-                    "message": text,
-                    "metadata": {"channel": channel, **(metadata or {})},
-                },
-                timeout=ENGINE_LATE_S,
-            )
+            try:
+                response = await self.client.post(url, json=body, timeout=ENGINE_LATE_S)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                # A kept connection to an engine worker that has since died (or an engine
+                # restarted): no answer came back, so try once more on a new connection.
+                response = await self.client.post(url, json=body, timeout=ENGINE_LATE_S)
             response.raise_for_status()
             replies = response.json()
         except (httpx.HTTPError, ValueError) as error:
