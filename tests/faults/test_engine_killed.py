@@ -11,6 +11,7 @@ the gateway keeps answering, with the crisis numbers, and queues the conversatio
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -52,6 +53,19 @@ def kill(pid: int) -> None:
     process.wait(timeout=10)
 
 
+def warm_up(gateway_url: str, timeout: float = 120) -> None:
+    """Each engine worker loads the model itself, after the engine first answers: until both
+    have, a message can meet one still loading. Wait until several answers in a row come from
+    the assistant (new conversations, spread over the workers)."""
+    deadline, in_a_row = time.monotonic() + timeout, 0
+    while in_a_row < 4:
+        assert time.monotonic() < deadline, "the engine workers never all answered"
+        answered = texts.OUTAGE not in words(Person(gateway_url).say("hello"))
+        in_a_row = in_a_row + 1 if answered else 0
+        if not answered:
+            time.sleep(1)
+
+
 def test_the_other_worker_answers_once_one_is_killed(prod: ProductionRun) -> None:
     report = httpx.get(f"{prod.engine_url}/webhooks/health/", timeout=10).json()
     assert report["lock_store"] == {"type": "RedisLockStore", "ok": True}
@@ -59,6 +73,7 @@ def test_the_other_worker_answers_once_one_is_killed(prod: ProductionRun) -> Non
     main = prod.engine()
     assert main is not None
     doomed, survivor = prod.serving()
+    warm_up(prod.gateway_url)
 
     person = Person(prod.gateway_url)
     assert "Is that OK?" in words(person.say("can i refer myself"))
@@ -118,4 +133,5 @@ def test_with_the_engine_down_a_crisis_is_answered_and_the_engine_comes_back(
 
     # run_prod.sh starts the engine again; the person's next message gets the assistant.
     prod.wait_for_engine(timeout=240)
+    warm_up(prod.gateway_url)
     assert "Universal Credit" in words(asking.say("how do i claim universal credit"))
