@@ -47,6 +47,9 @@ class Settings:
     advisor_hours: str = ""
     # A web chat session's token stops working after this many minutes without a message.
     webchat_idle_minutes: int = 60
+    # New web chat sessions one client address may open in an hour (429 past that). A hostel
+    # or an office behind one public address needs more than one person's share.
+    webchat_sessions_per_hour: int = 30
     # Report downloads (CSV) show counts from 1 to this minus one as "<N"; 0 turns it off.
     report_suppress_below: int = 5
     # Redis (redis://host:6379/0) for what several gateway processes share: live events and
@@ -87,6 +90,9 @@ class Settings:
             cookie_secure=_flag(env.get("COOKIE_SECURE"), True),
             advisor_hours=env.get("ADVISOR_HOURS", ""),
             webchat_idle_minutes=int(env.get("WEBCHAT_IDLE_MINUTES") or cls.webchat_idle_minutes),
+            webchat_sessions_per_hour=int(
+                env.get("WEBCHAT_SESSIONS_PER_HOUR") or cls.webchat_sessions_per_hour
+            ),
             report_suppress_below=int(
                 env.get("REPORT_SUPPRESS_BELOW") or cls.report_suppress_below
             ),

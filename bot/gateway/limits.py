@@ -1,7 +1,7 @@
 """Bounds on what an unauthenticated caller can make the gateway hold.
 
-- New web chat sessions: at most SESSIONS_PER_HOUR per client address (the same window in
-  Redis for every gateway process when REDIS_URL is set).
+- New web chat sessions: at most WEBCHAT_SESSIONS_PER_HOUR per client address (the same
+  window in Redis for every gateway process when REDIS_URL is set).
 - Live streams: at most STREAMS_PER_KEY open at once for one web chat session or one staff
   session, and STREAMS_IN_ALL in one process; past that, 429 and the page retries later.
 """
@@ -17,7 +17,6 @@ from fastapi import HTTPException, status
 from bot.gateway.ratelimit import RateLimiter, SharedRateLimiter
 from bot.settings import Settings
 
-SESSIONS_PER_HOUR = 30
 STREAMS_PER_KEY = 4
 STREAMS_IN_ALL = 1000
 
@@ -30,10 +29,10 @@ def session_limiter(settings: Settings) -> RateLimiter | SharedRateLimiter:
         return SharedRateLimiter(
             settings.redis_url,
             f"{settings.redis_namespace}:sessions",
-            limit=SESSIONS_PER_HOUR,
+            limit=settings.webchat_sessions_per_hour,
             window_s=3600,
         )
-    return RateLimiter(limit=SESSIONS_PER_HOUR, window_s=3600)
+    return RateLimiter(limit=settings.webchat_sessions_per_hour, window_s=3600)
 
 
 class StreamSlots:

@@ -1,4 +1,4 @@
-"""Fixtures of the fault tests: a PostgreSQL database per module, a Redis namespace per run,
+"""Fixtures of the fault tests: a PostgreSQL database per module, a Redis namespace per module,
 and the module's processes (tests/faults/stack.py), stopped whatever happens."""
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from tests.support.databases import create_postgres, drop_postgres, using_databa
 from tests.support.processes import MODEL
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def redis_namespace() -> Iterator[str]:
-    """A namespace of this run's own, its keys deleted afterwards. Letters and digits only:
-    Rasa's lock store ignores a prefix with anything else (and uses "lock:" alone)."""
+    """A namespace of this module's own (its rate limits start afresh), its keys deleted
+    afterwards. Letters and digits only: Rasa's lock store ignores a prefix with anything
+    else (and uses "lock:" alone)."""
     namespace = f"faults{secrets.token_hex(6)}"
     yield namespace
     for db in (0, LOCK_DB):

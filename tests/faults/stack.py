@@ -27,6 +27,10 @@ LOCK_DB = 1  # Rasa's lock store, as REDIS_LOCK_DB in docs/deploy.md
 TIMEOUT = 30.0  # no single request of these tests may take longer
 
 
+# Every person in these tests writes from 127.0.0.1, as a whole hostel might.
+CHATS_PER_HOUR = "1000"
+
+
 @dataclass
 class Stack:
     """Every process of one installation; `stop` ends whichever of them are running."""
@@ -67,6 +71,7 @@ class Stack:
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
             # These tests are about which part answers, not how fast on a shared machine.
             "ENGINE_WAIT_SECONDS": "30",
+            "WEBCHAT_SESSIONS_PER_HOUR": CHATS_PER_HOUR,
         }
         workers = [Gateway(env, log_dir / f"gateway-{n}.log") for n in range(gateways)]
         return cls(actions, engine, workers)

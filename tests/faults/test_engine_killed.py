@@ -20,7 +20,7 @@ import pytest
 
 from bot.gateway import texts
 from bot.store.models import Conversation
-from tests.faults.stack import Advisor, Person, words
+from tests.faults.stack import CHATS_PER_HOUR, Advisor, Person, words
 from tests.support.db import rows
 from tests.support.processes import MODEL, ProductionRun
 
@@ -37,6 +37,7 @@ def prod(
         "DATABASE_URL": fault_database,
         "REDIS_NAMESPACE": redis_namespace,
         "COOKIE_SECURE": "0",  # plain http on loopback; SECRET_KEY comes from tests/conftest
+        "WEBCHAT_SESSIONS_PER_HOUR": CHATS_PER_HOUR,
     }
     run = ProductionRun(settings, tmp_path_factory.mktemp("run_prod") / "run_prod.log")
     run.start()

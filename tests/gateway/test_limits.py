@@ -10,14 +10,23 @@ from fastapi.testclient import TestClient
 
 from bot.gateway import limits
 from bot.gateway.limits import StreamSlots
+from bot.settings import Settings
 
 
 def test_new_chats_from_one_address_are_bounded(gateway_client: TestClient) -> None:
-    made = [gateway_client.post("/api/webchat/sessions") for _ in range(limits.SESSIONS_PER_HOUR)]
+    bound = Settings().webchat_sessions_per_hour
+    made = [gateway_client.post("/api/webchat/sessions") for _ in range(bound)]
     assert all(r.status_code == 201 for r in made)
     refused = gateway_client.post("/api/webchat/sessions")
     assert refused.status_code == 429
     assert "116 123" in refused.json()["message"]  # the kind text with the numbers
+
+
+def test_the_bound_on_new_chats_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBCHAT_SESSIONS_PER_HOUR", "3")
+    limiter = limits.session_limiter(Settings.from_env())
+    allowed = [asyncio.run(limiter.check("10.0.0.9")) for _ in range(4)]
+    assert allowed == [True, True, True, False]
 
 
 def test_stream_slots_per_session_and_in_all() -> None:
