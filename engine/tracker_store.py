@@ -15,6 +15,16 @@ personal slots' values and the replies that repeated them (the summary) are rewr
 so the stored conversation still replays to the same state. While the form runs everything
 stays, so a restarted engine carries on with it. After a sent referral the details live in the
 referral row the person agreed to, so the engine forgets them too.
+
+It keeps the last conversations it saved in memory (ENGINE_KEPT_TRACKERS, 200 by default; 0
+or ENGINE_PATCHES=off turns it off). Rasa rebuilds a conversation from every event of the
+session at each message, so a turn costs more the longer the conversation; a kept tracker is
+handed back instead while it is still the stored one: its newest event row in the database is
+the one it was saved with (another engine worker, an erasure or a rewrite by forgetting
+changes that, and the tracker is read again), nothing was added to it since, it is lent to one
+caller at a time, and it holds one session only (as Rasa reads it back). The same object
+across turns also lets the policies extend the conversation's states instead of recomputing
+them (engine/policies.py).
 """
 
 from __future__ import annotations
@@ -22,7 +32,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -30,14 +43,31 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
+
+from engine import patches
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_APP_DATABASE = ROOT / "var" / "welfare.db"
+KEPT_TRACKERS = 200  # conversations kept in memory (ENGINE_KEPT_TRACKERS)
+
+
+def kept_trackers() -> int:
+    """How many conversations a tracker store keeps in memory; 0 when patches are off."""
+    if not patches.enabled():
+        return 0
+    return max(0, int(os.environ.get("ENGINE_KEPT_TRACKERS") or KEPT_TRACKERS))
 
 
 def tracker_database_url(database_url: str | None) -> str:
@@ -75,8 +105,19 @@ EVENT_TYPES = ("user", "bot", "slot", "active_loop", "session_started", "restart
 ECHO_FALLBACK = "[details left out]"
 
 
+@dataclass
+class _Kept:
+    """A conversation as last saved, and which database row was then its newest."""
+
+    tracker: DialogueStateTracker
+    events: int
+    last_row: int | None
+    lent: bool = False
+
+
 class ProjectTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store on the project's database, with parameters hidden in errors."""
+    """Rasa's SQL tracker store on the project's database, with parameters hidden in errors,
+    and the last conversations saved kept in memory while they are current."""
 
     def __init__(
         self,
@@ -93,29 +134,71 @@ class ProjectTrackerStore(SQLTrackerStore):
         rasas_engine.dispose()
         self.engine = sa.create_engine(url, hide_parameters=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.keep = kept_trackers()
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
 
     @property
     def database(self) -> str:
         """Which database holds the state (without the password), for health checks."""
         return self.engine.url.render_as_string(hide_password=True)
 
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The kept tracker while it is still the stored conversation, else Rasa's read."""
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and not kept.lent and len(kept.tracker.events) == kept.events:
+            if self._last_row(sender_id) == kept.last_row:
+                kept.lent = True  # until it is saved again: no second caller shares it
+                self._kept[sender_id] = kept
+                return kept.tracker
+        return await super().retrieve(sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's save; then, unless the referral form is still running, forget what the
-        person typed for it (only when the conversation holds something to forget)."""
+        person typed for it (only when the conversation holds something to forget). Keeps
+        the tracker, unless it was just forgotten (the stored one no longer matches it)."""
+        self._kept.pop(tracker.sender_id, None)
         await super().save(tracker)
-        if tracker.active_loop_name == REFERRAL_FORM:
+        if tracker.active_loop_name != REFERRAL_FORM and to_forget(
+            [_summary(event) for event in tracker.events]
+        ):
+            try:
+                self.forget_personal_events(tracker.sender_id)
+            except sa.exc.SQLAlchemyError as error:
+                # The reply still goes out; the next save of this conversation tries again.
+                logger.error("tracker_forget_failed error=%s", type(error).__name__)
             return
-        if not to_forget([_summary(event) for event in tracker.events]):
+        self._keep_tracker(tracker)
+
+    def _keep_tracker(self, tracker: DialogueStateTracker) -> None:
+        """Keep a just-saved tracker, if it reads back as itself: Rasa reads one session, so
+        a tracker holding a new session after an old one is left to be read again."""
+        if not self.keep or any(
+            isinstance(event, SessionStarted) for event in islice(tracker.events, 1, None)
+        ):
             return
         try:
-            self.forget_personal_events(tracker.sender_id)
-        except sa.exc.SQLAlchemyError as error:
-            # The reply still goes out; the next save of this conversation tries again.
-            logger.error("tracker_forget_failed error=%s", type(error).__name__)
+            last_row = self._last_row(tracker.sender_id)
+        except sa.exc.SQLAlchemyError:
+            return
+        self._kept[tracker.sender_id] = _Kept(tracker, len(tracker.events), last_row)
+        while len(self._kept) > self.keep:
+            self._kept.popitem(last=False)
+
+    def _last_row(self, sender_id: str) -> int | None:
+        """The id of the conversation's newest event row (None when it has none)."""
+        event_table = self.SQLEvent
+        with self.session_scope() as session:
+            found = (
+                session.query(sa.func.max(event_table.id))
+                .filter(event_table.sender_id == sender_id)
+                .scalar()
+            )
+        return int(found) if found is not None else None
 
     def forget_personal_events(self, sender_id: str) -> int:
         """Rewrite the conversation's personal events in place (the number of events kept
         is Rasa's bookmark, so none is deleted); returns how many were rewritten."""
+        self._kept.pop(sender_id, None)  # the rewrite adds no row: a kept copy would not know
         event_table = self.SQLEvent
         with self.session_scope() as session:
             rows = (

@@ -351,3 +351,107 @@ def test_an_answer_the_gateway_marks_personal_is_forgotten_when_no_form_runs(
     ]
     assert "Stretford" not in json.dumps(stored)
     assert asyncio.run(store.retrieve(sender)).get_slot("district") == "Trafford"  # type: ignore[union-attr]
+
+
+# --- the conversations kept in memory ----------------------------------------------------
+
+
+def _inner(store: TrackerStore) -> ProjectTrackerStore:
+    inner = getattr(store, "_tracker_store", store)
+    assert isinstance(inner, ProjectTrackerStore)
+    return inner
+
+
+def _said_turn(text: str) -> list[Event]:
+    return [_said(text, "inform"), ActionExecuted("utter_uc"), ActionExecuted("action_listen")]
+
+
+def test_a_current_conversation_is_handed_back_without_reading_it_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    saved = _turn(store, sender, [ActionExecuted("action_listen"), *_said_turn("hiya")])
+    again = asyncio.run(store.retrieve(sender))
+    assert again is saved
+    # Lent to one caller until it is saved: a second caller meanwhile reads the database.
+    other = asyncio.run(store.retrieve(sender))
+    assert other is not None and other is not saved
+    assert [e.as_dict() for e in other.events] == [e.as_dict() for e in saved.events]
+
+
+def test_a_kept_conversation_is_read_again_once_another_worker_adds_to_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'welfare.db'}"
+    sender = secrets.token_hex(16)
+    first, second = _form_store(monkeypatch, url), _form_store(monkeypatch, url)
+    kept = _turn(first, sender, [ActionExecuted("action_listen"), *_said_turn("hiya")])
+    _turn(second, sender, _said_turn("how do i claim uc"))  # the other worker's turn
+    tracker = asyncio.run(first.retrieve(sender))
+    assert tracker is not None and tracker is not kept
+    assert tracker.latest_message is not None
+    assert tracker.latest_message.text == "how do i claim uc"
+    # And a tracker changed without being saved (a turn that failed) is not handed back.
+    tracker.update(_said("half a turn"))
+    assert asyncio.run(first.retrieve(sender)) is not tracker
+
+
+def test_a_forgotten_form_is_not_kept_in_memory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    for turn in _form_until_the_summary():
+        _turn(store, sender, turn)
+    cancelled = _turn(
+        store,
+        sender,
+        [
+            _said("cancel", "cancel"),
+            ActionExecuted("action_cancel_referral"),
+            ActiveLoop(None),
+            SlotSet("preferred_name", None),
+            SlotSet("phone", None),
+            SlotSet("requested_slot", None),
+            ActionExecuted("action_listen"),
+        ],
+    )
+    tracker = asyncio.run(store.retrieve(sender))
+    assert tracker is not None and tracker is not cancelled
+    held = json.dumps([event.as_dict() for event in tracker.events])
+    assert not [word for word in PRIVATE if word in held]
+
+
+def test_a_new_session_is_read_back_and_stored_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Rasa reads back the latest session only and counts what to store from it: a tracker
+    holding two sessions is not kept, so no event is stored twice."""
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    _turn(store, sender, [ActionExecuted("action_listen"), *_said_turn("hiya")])
+    two_sessions = _turn(
+        store, sender, [SessionStarted(), ActionExecuted("action_listen"), *_said_turn("hi")]
+    )
+    assert asyncio.run(store.retrieve(sender)) is not two_sessions
+    for text in ("one", "two", "three"):
+        _turn(store, sender, _said_turn(text))
+    said = [e["text"] for e in _stored(store, sender) if e["event"] == "user"]
+    assert said == ["hiya", "hi", "one", "two", "three"]
+
+
+def test_how_many_are_kept_is_bounded_and_off_without_patches(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ENGINE_KEPT_TRACKERS", "2")
+    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    senders = [secrets.token_hex(8) for _ in range(3)]
+    saved = [_turn(store, s, [ActionExecuted("action_listen"), *_said_turn("hi")]) for s in senders]
+    assert asyncio.run(store.retrieve(senders[0])) is not saved[0]  # the oldest went
+    assert asyncio.run(store.retrieve(senders[2])) is saved[2]
+    monkeypatch.setenv("ENGINE_PATCHES", "off")
+    unpatched = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'other.db'}")
+    assert _inner(unpatched).keep == 0
+    kept = _turn(unpatched, senders[0], [ActionExecuted("action_listen"), *_said_turn("hi")])
+    assert asyncio.run(unpatched.retrieve(senders[0])) is not kept
