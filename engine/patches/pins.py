@@ -39,6 +39,23 @@ POLICIES: Dict[str, str] = {
     # relied on: the featurizer asks the tracker for its states, and only that
     "rasa.core.featurizers.tracker_featurizers:TrackerFeaturizer._create_states": "2fed265eee3bfa38bef58c41b618f4bc7cb68219a91c7b2b2488603403c5e86a",
     "rasa.shared.core.trackers:DialogueStateTracker.past_states": "5463eefb5c69d27f82cdc7eca84e23b4b82851e9a5ff575bd02447d4d987103b",
+    # mirrored, step by step and resumable: the states before each action, then the last
+    "rasa.shared.core.domain:Domain.states_for_tracker_history": "035111ce73ac90ba50e143abf556f924af07d9f452893f5a96a62895d44df8b7",
+    "rasa.shared.core.trackers:DialogueStateTracker.generate_all_prior_trackers": "a1f6954347b52649a7b1054741338997d2369197d91acb2eab7f6b11d3855ed1",
+    "rasa.shared.core.trackers:DialogueStateTracker.applied_events": "764d5065ea9997d613c1984d9357370f9ae32d31ca21346086f16c54f0487aae",
+    # relied on: called as Rasa calls them (the loop's own decision; the replay tracker)
+    "rasa.shared.core.trackers:DialogueStateTracker._first_loop_execution_or_unhappy_path": "b67fe33e30d9b68cfde38e3de0027a26a599eb5bba14e4109830301285a06ce2",
+    "rasa.shared.core.trackers:DialogueStateTracker.init_copy": "429fcd2243b9e0e1a6e8ffc3057a4f2fb4ecbb677055c644129bc65b6cd32b75",
+    "rasa.shared.core.trackers:DialogueStateTracker.update": "b55e6b1c724fa6e916399f81ea51dd5600ad6702f0b172923a83ca84bc23c668",
+    # relied on: a state reads only the replay tracker, whose one shared part is the user
+    # message; a kept state is never edited by the states after it
+    "rasa.shared.core.domain:Domain.get_active_state": "5a4a505743120441541f40f1fdf65ea109983e3f7274610e47ca340167309418",
+    "rasa.shared.core.domain:Domain._get_user_sub_state": "d7c9322b9abf14278aa1ae93e6cd9eabe4a891e7ae1d8297428e17f56213c842",
+    "rasa.shared.core.domain:Domain._substitute_rule_only_user_input": "22bb906662cf575de41a8f66a6a35e4d5e324041b25a2939ecbcc81726e5ad93",
+    # relied on: what of a message its state uses, and the events that change it afterwards
+    "rasa.shared.core.events:UserUttered.as_sub_state": "a9dc5d5c4cd002b7ec83369a3c0a6507a65a8dd3f20cee07841effe8505c1234",
+    "rasa.shared.core.events:DefinePrevUserUtteredFeaturization.apply_to": "260e4a37a1056d9d2a40dd0b02a4117baddc23b1cf019a6a213c5e6b26bf8b67",
+    "rasa.shared.core.events:EntitiesAdded.apply_to": "b4d7905cab82faad1182ec1321e64249f9955d197c5d250cbfa97cfc08ac9ace",
 }
 
 # The response generator of engine/nlg.py: overridden, or (marked) relied on.
