@@ -85,8 +85,10 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "==> Installing chromium for the browser tests"; \
 		apt-get update -q && apt-get install -y -q chromium; }
 
+# On both cores: each test file goes to one worker whole (its module fixtures start once).
+TEST_WORKERS ?= 2
 test-unit: $(APP) chromium
-	$(VENV)/bin/pytest -m "not e2e" -q
+	$(VENV)/bin/pytest -m "not e2e" -q -n $(TEST_WORKERS) --dist loadfile
 
 # The engine's own tests (engine/: patches, policies, response generator, components) run with
 # the engine's Python; each compares what ours does with Rasa's own code.
