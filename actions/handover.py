@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -54,6 +55,12 @@ class ActionCrisis(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        # In a worker thread: the contact log's write must not hold up the event loop.
+        return await asyncio.to_thread(self.reply, dispatcher, tracker)
+
+    @staticmethod
+    def reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The crisis reply, the urgent handover and the contact record."""
         # A "yes" or "not sure" to the crisis question arrives as affirm / crisis: for yourself.
         intent = latest_intent(tracker)
         dispatcher.utter_message(response=crisis_response(intent, channel_of(tracker)))
@@ -82,7 +89,8 @@ class ActionCrisisCheckNo(Action):
         if topic is None:
             dispatcher.utter_message(response="utter_affirm", buttons=TOPIC_BUTTONS)
             return []
-        return answer_topic(dispatcher, tracker, topic)
+        # In a worker thread: the answer reads settings and logs the contact.
+        return await asyncio.to_thread(answer_topic, dispatcher, tracker, topic)
 
 
 def topic_before_check(events: list[dict[str, Any]]) -> str | None:
@@ -110,6 +118,12 @@ class ActionHandover(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        # In a worker thread: the contact log's write must not hold up the event loop.
+        return await asyncio.to_thread(self.reply, dispatcher, tracker)
+
+    @staticmethod
+    def reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The handover reply and the contact record."""
         reason = "fallback" if _last_bot_response(tracker) == "utter_offer_person" else "asked"
         dispatcher.utter_message(response="utter_handover")
         dispatcher.utter_message(json_message=handover_message(reason, urgent=False))

@@ -114,7 +114,10 @@ class ActionSubmitReferral(Action):
             return clear_referral_slots()
         if tracker.get_slot("referral_confirm") is not True:
             return []
-        service = district_service(tracker.get_slot("district"))
+        # Settings are read, and the referral and the contact written, in worker threads: the
+        # event loop serves every other conversation meanwhile.
+        service = await asyncio.to_thread(district_service, tracker.get_slot("district"))
+        wording = await asyncio.to_thread(lambda: get_content().consent_wording_version)
         referral = ReferralIn(
             conversation_id=tracker.sender_id,
             channel=channel_of(tracker),
@@ -129,10 +132,9 @@ class ActionSubmitReferral(Action):
             needs=tracker.get_slot("needs") or [],
             probation_status=tracker.get_slot("probation_status"),
             consent_given_at=_parse_time(tracker.get_slot("consent_at")),
-            consent_wording_version=get_content().consent_wording_version,
+            consent_wording_version=wording,
         )
         try:
-            # Off the action server's event loop: other conversations go on meanwhile.
             referral_id = await asyncio.to_thread(save_referral, referral)
         except SQLAlchemyError as error:
             # The type only: a database error's text can carry the referral's details.
@@ -143,7 +145,9 @@ class ActionSubmitReferral(Action):
             )
             dispatcher.utter_message(response="utter_referral_save_failed")
             dispatcher.utter_message(json_message=handover_message("referral", urgent=False))
-            log_contact(tracker, Outcome.HANDOVER, topics=["referral_failed"])
+            await asyncio.to_thread(
+                log_contact, tracker, Outcome.HANDOVER, topics=["referral_failed"]
+            )
             return []
         logger.info("referral_saved conversation=%s referral=%s", tracker.sender_id, referral_id)
         dispatcher.utter_message(
@@ -151,7 +155,7 @@ class ActionSubmitReferral(Action):
             name=referral.preferred_name,
             providers=service.provider_names if service else "",
         )
-        log_contact(tracker, Outcome.REFERRAL, topics=list(referral.needs))
+        await asyncio.to_thread(log_contact, tracker, Outcome.REFERRAL, topics=list(referral.needs))
         dispatcher.utter_message(json_message=handover_message("referral", urgent=False))
         # Personal details now live only in the referral row, not in the conversation state.
         return [e for e in clear_referral_slots() if e["name"] != "probation_status"]

@@ -3,6 +3,7 @@ reach them."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -44,6 +45,13 @@ class ActionSignpost(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        # In a worker thread: the settings read and the contact log's write must not hold up
+        # the event loop.
+        return await asyncio.to_thread(self.reply, dispatcher, tracker)
+
+    @staticmethod
+    def reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The district's service and how to reach it, and the contact record."""
         district = tracker.get_slot("district")
         if district == OUTSIDE:
             dispatcher.utter_message(response="utter_outside_gm")

@@ -7,17 +7,13 @@ thread that has a running event loop, with where it came from.
 
 from __future__ import annotations
 
-import asyncio
-import traceback
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from bot.app import create_app
-from bot.store.session import get_engine
+from tests.support.event_loop import statements_on_the_loop as catching
 from tests.support.rasa import ScriptedRasa
 from tests.support.staff import PASSWORD, make_staff
 from tests.support.webchat import WebChat
@@ -30,20 +26,8 @@ HANDOVER = [
 
 @pytest.fixture
 def statements_on_the_loop(database_url: str) -> Iterator[list[str]]:
-    found: list[str] = []
-
-    def check(*_: Any) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # a worker thread: fine
-        ours = [f for f in traceback.extract_stack() if "/bot/" in f.filename]
-        found.append(" <- ".join(f"{f.name} ({f.filename.rsplit('/', 1)[-1]})" for f in ours))
-
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", check)
-    yield found
-    event.remove(engine, "before_cursor_execute", check)
+    with catching() as found:
+        yield found
 
 
 def test_a_whole_conversation_with_a_handover_runs_no_statement_on_the_loop(
