@@ -123,7 +123,11 @@ def chart(result: dict[str, Any], path: Path) -> None:
     ]
     fig, axes = plt.subplots(2, 4, figsize=(13, 5.5))
     for ax, (key, title) in zip(axes.flat, panels, strict=True):
-        values = [result["ours"][key], result["reference"][key]]
+        # A figure not measured (the quick run's reused model has no training time): no bar.
+        values = [
+            float("nan") if result[name][key] is None else result[name][key]
+            for name in ("ours", "reference")
+        ]
         bars = ax.bar(["ours", "reference"], values, color=["#2a7f62", "#9a9a9a"])
         ax.bar_label(bars, fmt="%g", fontsize=8)
         ax.set_title(title, fontsize=10)
