@@ -141,11 +141,14 @@ bench: $(APP) $(ENGINE) $(SPACY)
 # Web chat conversations by USERS people at once for DURATION seconds on the production profile
 # (a fresh PostgreSQL database and Redis namespace, two engine workers, two gateway processes),
 # Locust on loopback; writes bench/results/load.json and exits 1 when a target is missed
-# (bench/README.md, "Load"). `make test-e2e` runs a 30-second version (tests/load/).
+# (bench/README.md, "Load"). `make test-e2e` runs a 30-second version (tests/load/). THINK is
+# the seconds a person takes between a reply and their next message ("3 15"; "1 4" is harder).
 USERS ?= 200
 DURATION ?= 300
+THINK ?= 3 15
 load: $(APP) $(MODEL)
-	$(VENV)/bin/python -m bench.loadtest --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
+	$(VENV)/bin/python -m bench.loadtest --users $(USERS) --duration $(DURATION) \
+		--think $(THINK) $(LOAD_ARGS)
 
 # Every welfare answer (content/answers/) with its sources, checked date, length and reading age;
 # flags answers not checked for six months. CONTENT_REPORT_ARGS=--fail-stale exits 1 on those.

@@ -26,8 +26,10 @@ MIX: dict[str, int] = {
 # After asking for a person, one more message: the gateway answers it while the conversation
 # waits for an advisor (no advisor claims it during the load).
 AFTER_HANDOVER = "ok thanks, i'll wait"
-# Seconds a person takes to read a reply and type or tap the next message (uniform).
-THINK_S = (1.0, 4.0)
+# Seconds a person takes to read a reply and type or tap the next message (uniform): a tap
+# on a button takes a few seconds; reading a first answer of up to 60 words at a low reading
+# speed and typing a reply on a phone takes 15 or more. `--think 1 4` is a harder stress.
+THINK_S = (3.0, 15.0)
 SEED = 20261203
 
 

@@ -36,6 +36,7 @@ from bot.gateway import texts
 GATEWAYS = [url for url in os.environ.get("LOAD_GATEWAYS", "").split(",") if url]
 RUN_SEED = int(os.environ.get("LOAD_SEED") or SEED)
 RECORD = os.environ.get("LOAD_RECORD", "")
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "").split(",") if x) or THINK_S
 REQUEST_TIMEOUT_S = 30.0  # the gateway gives the engine 5 s; this only catches a hang
 # Replies that mean the message did not reach the assistant, by the gateway's own wording.
 REFUSALS = {
@@ -94,7 +95,7 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
 class Person(FastHttpUser):
     """A person writing to the line from a phone or a browser."""
 
-    wait_time = between(*THINK_S)
+    wait_time = between(*THINK)
     network_timeout = REQUEST_TIMEOUT_S
     connection_timeout = 10.0
     host = GATEWAYS[0] if GATEWAYS else None

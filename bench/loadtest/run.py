@@ -59,6 +59,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="people started per second (default: all of them in the first tenth of the run)",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=THINK_S,
+        metavar=("MIN", "MAX"),
+        help=f"seconds from a reply to the next message (default {THINK_S[0]:g} {THINK_S[1]:g})",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
@@ -90,6 +98,7 @@ def run_locust(profile: Profile, args: argparse.Namespace, logs: Path) -> dict[s
     env = {
         "LOAD_GATEWAYS": ",".join(profile.gateways),
         "LOAD_SEED": str(args.seed),
+        "LOAD_THINK": ",".join(str(x) for x in args.think),
         "LOAD_RECORD": str(record),
     }
     warmup_s = WARMUP_FRACTION * args.duration
@@ -199,7 +208,7 @@ def figures(args: argparse.Namespace, tally: dict[str, Any], db: dict[str, int])
         "users": args.users,
         "duration_s": args.duration,
         "spawn_rate": args.spawn_rate,
-        "think_s": list(THINK_S),
+        "think_s": list(args.think),
         "warmup_s": tally["warmup_s"],
         "seed": args.seed,
         "profile": {

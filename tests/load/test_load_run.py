@@ -27,6 +27,7 @@ KEYS = {
 def test_thirty_seconds_of_web_chat_load(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     args = ["--users", "20", "--duration", "30", "--out", str(out), "--targets", "invariants"]
+    args += ["--think", "1", "4"]  # the harder pace: more chats and messages in 30 seconds
     code = run.main(args)
     result = json.loads(out.read_text())
     assert KEYS <= set(result)
