@@ -47,6 +47,7 @@ from rasa.shared.core.events import (
     ActiveLoop,
     BotUttered,
     Event,
+    Restarted,
     SessionStarted,
     SlotSet,
     UserUttered,
@@ -158,9 +159,7 @@ class ProjectTrackerStore(SQLTrackerStore):
         the tracker, unless it was just forgotten (the stored one no longer matches it)."""
         self._kept.pop(tracker.sender_id, None)
         await super().save(tracker)
-        if tracker.active_loop_name != REFERRAL_FORM and to_forget(
-            [_summary(event) for event in tracker.events]
-        ):
+        if tracker.active_loop_name != REFERRAL_FORM and _holds_something_to_forget(tracker):
             try:
                 self.forget_personal_events(tracker.sender_id)
             except sa.exc.SQLAlchemyError as error:
@@ -219,6 +218,48 @@ class ProjectTrackerStore(SQLTrackerStore):
         # The engine's log carries no conversation id (tests/e2e checks it).
         logger.debug("tracker_forgot events=%s", len(found))
         return len(found)
+
+
+# The mark, on a tracker, of how many of its events were found to hold nothing to forget.
+CLEAN_MARK = "_nothing_to_forget"
+
+
+def _holds_something_to_forget(tracker: DialogueStateTracker) -> bool:
+    """Whether `to_forget` finds anything in the conversation. Replaying every event at each
+    save costs more the longer the conversation, so a tracker found clean is marked, and
+    only what was added since is looked at: nothing becomes forgettable without an event
+    that `touches_personal` (a form ending, a new session, a personal slot or answer, an
+    echo), and only such an event makes it replay the whole conversation again."""
+    events = tracker.events
+    mark = tracker.__dict__.get(CLEAN_MARK)
+    if (
+        patches.enabled()
+        and mark is not None
+        and mark[0] <= len(events)
+        and events
+        and mark[1] is events[0]
+        and not any(touches_personal(event) for event in islice(events, mark[0], None))
+    ):
+        tracker.__dict__[CLEAN_MARK] = (len(events), events[0])
+        return False
+    if to_forget([_summary(event) for event in events]):
+        return True
+    if events:
+        tracker.__dict__[CLEAN_MARK] = (len(events), events[0])
+    return False
+
+
+def touches_personal(event: Event) -> bool:
+    """An event that can make something in the conversation forgettable (see `to_forget`)."""
+    if isinstance(event, (SessionStarted, Restarted, ActiveLoop)):
+        return True
+    if isinstance(event, SlotSet):
+        return event.key in PERSONAL_SLOTS or event.key == "requested_slot"
+    if isinstance(event, UserUttered):
+        return bool((event.metadata or {}).get(PERSONAL_ANSWER_KEY))
+    if isinstance(event, BotUttered):
+        return (event.metadata or {}).get("utter_action") in ECHOES
+    return False
 
 
 def _summary(event: Event) -> Dict[str, Any]:

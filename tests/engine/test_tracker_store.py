@@ -455,3 +455,24 @@ def test_how_many_are_kept_is_bounded_and_off_without_patches(
     assert _inner(unpatched).keep == 0
     kept = _turn(unpatched, senders[0], [ActionExecuted("action_listen"), *_said_turn("hi")])
     assert asyncio.run(unpatched.retrieve(senders[0])) is not kept
+
+
+def test_a_clean_conversation_is_not_replayed_at_every_save(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Found clean once, only the events added since are looked at; an event that can make
+    something forgettable (here an answer the gateway marks personal) is still found."""
+    import engine.tracker_store as module
+
+    calls = []
+    real = module.to_forget
+    monkeypatch.setattr(module, "to_forget", lambda events: calls.append(1) or real(events))
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    _turn(store, sender, [ActionExecuted("action_listen"), *_said_turn("hiya")])
+    for text in ("how do i claim uc", "and pip", "thanks", "what about housing"):
+        _turn(store, sender, _said_turn(text))
+    assert len(calls) == 1  # the first save; the next four only looked at their own events
+    _turn(store, sender, [_said(NAME, personal="name"), ActionExecuted("action_listen")])
+    assert len(calls) == 3  # the save's look at the whole conversation, and the rewrite's own
+    assert not [word for word in PRIVATE if word in json.dumps(_stored(store, sender))]
