@@ -141,3 +141,34 @@ def test_a_reviewer_sees_the_queue_but_cannot_claim(
     page.goto(f"{live_gateway.url}/console")
     expect(page).to_have_url(f"{live_gateway.url}/console/login?next=/console")
     page.close()
+
+
+def test_no_control_shows_before_the_page_knows_what_the_advisor_may_do(
+    live_gateway: LiveServer, chromium: Any
+) -> None:
+    """A Claim button that shows before its script is ready takes a click that does nothing;
+    the page's controls stay hidden until the conversation has loaded."""
+    make_staff("jo")
+    _, waiting = person_says(chromium, live_gateway.url, "advisor please", "ask an advisor to join")
+    signed_in = chromium.new_context()
+    page = signed_in.new_page()
+    page.goto(f"{live_gateway.url}/console/login")
+    page.get_by_label("Username").fill("jo")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_gateway.url}/console")
+
+    # The same advisor with the page's script not run yet (here: never run).
+    scriptless = chromium.new_context(java_script_enabled=False)
+    scriptless.add_cookies(signed_in.cookies())
+    before = scriptless.new_page()
+    before.goto(f"{live_gateway.url}/console/conversations/{waiting}")
+    expect(before.get_by_role("heading", name="Transcript")).to_be_visible()
+    for name in ("Claim", "Send reply", "Hand back to the assistant", "Back to the queue", "Close"):
+        expect(before.get_by_role("button", name=name)).to_be_hidden()
+
+    page.goto(f"{live_gateway.url}/console/conversations/{waiting}")
+    expect(page.get_by_role("button", name="Claim")).to_be_visible()
+    expect(page.get_by_role("button", name="Send reply")).to_be_hidden()
+    signed_in.close()
+    scriptless.close()
