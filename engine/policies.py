@@ -47,16 +47,19 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from engine import patches
 from engine.patches import guard, pins
+from engine.patches import trackers as tracker_patch
 
 State = Dict[str, Dict[str, Any]]
 POSSIBLE_KEYS_CACHE_SIZE = 4096
 
 # Events after which `applied_events` drops or rewinds earlier events: never resumed over.
 REWINDS = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted)
-# Rasa's own, as imported: a tracker or domain whose class has anything else is left to it.
+# Rasa's own (or, for applied_events, the patch that gives Rasa's answer faster): a tracker
+# or domain whose class has anything else is left to Rasa's code.
 RASAS_TRACKER = {
-    name: getattr(DialogueStateTracker, name)
-    for name in ("past_states", "generate_all_prior_trackers", "applied_events")
+    "past_states": (DialogueStateTracker.past_states,),
+    "generate_all_prior_trackers": (DialogueStateTracker.generate_all_prior_trackers,),
+    "applied_events": (tracker_patch._rasa_applied_events, tracker_patch.applied_events),
 }
 RASAS_STATES = Domain.states_for_tracker_history
 
@@ -246,7 +249,7 @@ def _rasas_own(tracker: DialogueStateTracker, domain: Domain) -> bool:
     """A tracker and domain whose states are made by the Rasa code mirrored here."""
     kind = type(tracker)
     return (
-        all(getattr(kind, name, None) is own for name, own in RASAS_TRACKER.items())
+        all(getattr(kind, name, None) in own for name, own in RASAS_TRACKER.items())
         and getattr(type(domain), "states_for_tracker_history", None) is RASAS_STATES
         and type(tracker.events) in (deque, list)
     )
@@ -314,7 +317,7 @@ class KeepsStates:
 
 def _check_rasa() -> None:
     if patches.enabled():
-        guard.check("engine policies", pins.VERSIONS, pins.POLICIES)
+        guard.check("engine policies", pins.VERSIONS, pins.POLICIES, patches.originals())
 
 
 @DefaultV1Recipe.register(

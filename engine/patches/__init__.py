@@ -42,9 +42,10 @@ def modules() -> List[ModuleType]:
         events,
         graph_runner,
         log_privacy,
+        trackers,
     )
 
-    return [log_privacy, events, graph_runner, action_validation, action_session]
+    return [log_privacy, events, graph_runner, action_validation, action_session, trackers]
 
 
 def originals() -> Dict[str, Any]:

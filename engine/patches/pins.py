@@ -30,6 +30,17 @@ PATCHES: Dict[str, str] = {
     "rasa.utils.endpoints:EndpointConfig.request": "ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
     # relied on: the processors whose exception rendering is changed
     "rasa.utils.log_utils:configure_structlog": "80c9dcfa47c776b56ce43da8d03bc56f6bf7b0116d0167617f33996f17e7b6cc",
+    "rasa.shared.core.trackers:DialogueStateTracker.copy": "dfa48dca9f355ad1b42c625bc6f6370bafe83514ed17a77904ed64c67bf07285",
+    "rasa.shared.core.trackers:DialogueStateTracker.applied_events": "764d5065ea9997d613c1984d9357370f9ae32d31ca21346086f16c54f0487aae",
+    # relied on: the copy is what the replay gives (the new tracker, its attributes, their reset)
+    "rasa.shared.core.trackers:DialogueStateTracker.travel_back_in_time": "09d16f28f007492f653b504cf2b6064dc453444c524799378609a85b04efd632",
+    "rasa.shared.core.trackers:DialogueStateTracker.init_copy": "429fcd2243b9e0e1a6e8ffc3057a4f2fb4ecbb677055c644129bc65b6cd32b75",
+    "rasa.shared.core.trackers:DialogueStateTracker.__init__": "8f39eb22462aa62b140d9da1f6db986cbc76383d8f7cc4e3dc7664fa7d84cb2d",
+    "rasa.shared.core.trackers:DialogueStateTracker._reset": "190858eaf560a0c0a86f45dca86498f8a9fada57ddb6c7dd1e68648c9779e103",
+    # relied on: the steps of the applied events' loop, called as Rasa calls them
+    "rasa.shared.core.trackers:DialogueStateTracker._undo_till_previous": "3a3710e5e73cb945e7a1f529851b5c858b46ba139d2f651428a93ada196df9ae",
+    "rasa.shared.core.trackers:DialogueStateTracker._undo_till_previous_loop_execution": "7ecfe12cccb398143f46d61275ba7130d18b1aba3a85f8de47c22756dc81a73c",
+    "rasa.shared.core.trackers:DialogueStateTracker._first_loop_execution_or_unhappy_path": "b67fe33e30d9b68cfde38e3de0027a26a599eb5bba14e4109830301285a06ce2",
 }
 
 # The policies of engine/policies.py: overridden, or (marked) relied on.

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.core.training import load_data
-from rasa.shared.core.constants import RULE_SNIPPET_ACTION_NAME
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionReverted,
@@ -42,8 +41,17 @@ from engine.policies import (
     StatesSoFar,
     kept_past_states,
 )
-
-LISTEN = "action_listen"
+from tests.engine.lived import (
+    LISTEN,
+    as_lived,
+    fresh,
+    has_form,
+    long_conversation,
+    rule_events,
+    session_start,
+    story_events,
+    with_in_the_middle,
+)
 
 
 def _policies(agent: Any) -> list[Any]:
@@ -141,70 +149,15 @@ def test_predictions_are_those_of_rasas_policies(
 # --- The kept states, resumed as events are added -------------------------------------------
 
 
-def _stories(agent: Any) -> list[list[Event]]:
-    return [list(t.events) for t in load_data("tests/stories", agent.domain, augmentation_factor=0)]
-
-
-def _rules(agent: Any) -> list[list[Event]]:
-    return [
-        list(t.events) for t in load_data("data/rules.yml", agent.domain, augmentation_factor=0)
-    ]
-
-
-def _as_lived(agent: Any, events: Sequence[Event]) -> list[Event]:
-    """A story's events as the engine would have logged them: before each action the trained
-    model predicts, adding its events (the user message's featurization) and, when it
-    predicted that action, whether the turn was a rule-only one. Each event is kept as it
-    was when logged (the featurization event changes its user message afterwards)."""
-    names = agent.domain.action_names_or_texts
-    tracker = DialogueStateTracker.from_events("lived", [], agent.domain.slots)
-    logged: list[Event] = []
-
-    def log(event: Event) -> None:
-        logged.append(copy.deepcopy(event))
-        tracker.update(event)
-
-    for event in copy.deepcopy(list(events)):
-        if isinstance(event, UserUttered) and event.intent_name:
-            # typed or tapped, a message comes with its text; the policies then decide
-            # how it is featurized (training data has no text, so it is set to the intent)
-            event.text = f"/{event.intent_name}"
-            event.use_text_for_featurization = None
-        if (
-            isinstance(event, ActionExecuted)
-            and tracker.events
-            and event.action_name != RULE_SNIPPET_ACTION_NAME
-        ):
-            prediction = agent.processor._predict_next_with_tracker(tracker)
-            for added in prediction.events:
-                log(added)
-            if names[prediction.max_confidence_index] == event.action_name:
-                event.hide_rule_turn = prediction.hide_rule_turn
-        log(event)
-    return logged
-
-
 @pytest.fixture(scope="module")
 def lived(agent: Any) -> list[list[Event]]:
-    return [_as_lived(agent, story) for story in _stories(agent)]
-
-
-def _session_start() -> list[Event]:
-    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted(LISTEN)]
-
-
-def _has_form(events: Sequence[Event]) -> bool:
-    return any(isinstance(e, ActiveLoop) and e.name for e in events)
+    return [as_lived(agent, story) for story in story_events(agent)]
 
 
 def _every_args(agent: Any) -> list[tuple[bool, bool, dict[str, Any] | None]]:
     rule_only = _rule_policy(agent)._get_rule_only_data()
     assert rule_only and any(rule_only.values())  # the project has rule-only slots or loops
     return list(itertools.product((False, True), (False, True), (None, rule_only)))
-
-
-def _fresh(events: Sequence[Event]) -> list[Event]:
-    return copy.deepcopy(list(events))
 
 
 def _check_growing(
@@ -214,7 +167,7 @@ def _check_growing(
     states with Rasa's after each batch, for every set of arguments; the checks made."""
     domain, every = agent.domain, _every_args(agent)
     tracker = DialogueStateTracker.from_events(name, [], domain.slots)
-    pending, sizes, checks = list(_fresh(events)), itertools.cycle(batches), 0
+    pending, sizes, checks = list(fresh(events)), itertools.cycle(batches), 0
     while pending:
         size = next(sizes)
         batch, pending = pending[:size], pending[size:]
@@ -250,36 +203,14 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> type[_Counted]:
 def test_resumed_states_are_rasas_after_every_event_of_every_story_and_rule(
     agent: Any, lived: list[list[Event]]
 ) -> None:
-    assert any(_has_form(story) for story in lived)
+    assert any(has_form(story) for story in lived)
     assert any(getattr(e, "hide_rule_turn", False) for story in lived for e in story)
     assert any(isinstance(e, DefinePrevUserUtteredFeaturization) for s in lived for e in s)
     messages = [e for s in lived for e in s if isinstance(e, UserUttered)]
     assert all(m.use_text_for_featurization is None for m in messages)  # as parsed
     checks = sum(_check_growing(agent, story, name="story") for story in lived)
-    checks += sum(_check_growing(agent, rule, name="rule") for rule in _rules(agent))
+    checks += sum(_check_growing(agent, rule, name="rule") for rule in rule_events(agent))
     assert checks > 8 * 1000
-
-
-def _with_in_the_middle(lived: list[list[Event]], middle: list[Event]) -> list[Event]:
-    """Four lived stories, a form among them, with `middle` after the second story's first
-    user message and first action."""
-    forms = [s for s in lived if _has_form(s)]
-    chosen = [*forms[:2], *[s for s in lived if not _has_form(s)][:2]]
-    second = chosen[1]
-    cut = next(
-        i
-        for i, e in enumerate(second)
-        if isinstance(e, ActionExecuted) and e.action_name != LISTEN and i > 2
-    )
-    return [
-        *_session_start(),
-        *chosen[0],
-        *second[: cut + 1],
-        *middle,
-        *second[cut + 1 :],
-        *chosen[2],
-        *chosen[3],
-    ]
 
 
 @pytest.mark.parametrize(
@@ -287,7 +218,7 @@ def _with_in_the_middle(lived: list[list[Event]], middle: list[Event]) -> list[E
     [
         [UserUtteranceReverted()],
         [ActionReverted()],
-        [Restarted(), *_session_start()],
+        [Restarted(), *session_start()],
         [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted(LISTEN)],
         [SlotSet("district", "Bolton"), ActionExecuted(LISTEN), UserUtteranceReverted()],
     ],
@@ -296,25 +227,15 @@ def _with_in_the_middle(lived: list[list[Event]], middle: list[Event]) -> list[E
 def test_resumed_states_are_rasas_across_a_rewind_in_the_middle(
     agent: Any, lived: list[list[Event]], middle: list[Event]
 ) -> None:
-    events = _with_in_the_middle(lived, middle)
+    events = with_in_the_middle(lived, middle)
     assert _check_growing(agent, events, name="rewind") == 8 * len(events)
     assert _check_growing(agent, events, batches=(2, 3, 1, 5), name="rewind") > 8 * 10
-
-
-def _long_conversation(lived: list[list[Event]], at_least: int = 380) -> list[Event]:
-    """A session of one lived story after another, until it is as long as a long chat."""
-    events = _session_start()
-    for story in itertools.cycle(lived):
-        events += _fresh(story)
-        if len(events) >= at_least:
-            return events
-    raise AssertionError  # pragma: no cover
 
 
 def test_resumed_states_are_rasas_when_events_come_in_batches(
     agent: Any, lived: list[list[Event]]
 ) -> None:
-    events = _long_conversation(lived)
+    events = long_conversation(lived)
     for batches in ((1, 2, 3, 4, 5, 6, 7), (5, 1, 9), (40,)):
         assert _check_growing(agent, events, batches=batches, name="batches") > 8 * 8
 
@@ -324,12 +245,12 @@ def test_a_message_marked_after_its_states_were_kept_starts_again(
 ) -> None:
     """Featurization or entities added to a message already read (after a second listen)
     change the earlier states in Rasa's replay: the kept ones are not resumed."""
-    domain, story = agent.domain, next(s for s in lived if not _has_form(s))
+    domain, story = agent.domain, next(s for s in lived if not has_form(s))
     for marking in (
         DefinePrevUserUtteredFeaturization(True),
         EntitiesAdded([{"entity": "place", "value": "bolton", "start": 0, "end": 6}]),
     ):
-        tracker = DialogueStateTracker.from_events("marked", _fresh(story), domain.slots)
+        tracker = DialogueStateTracker.from_events("marked", fresh(story), domain.slots)
         assert isinstance(tracker.events[-1], ActionExecuted)
         tracker.update(ActionExecuted(LISTEN))
         for args in _every_args(agent):
@@ -344,7 +265,7 @@ def test_a_message_marked_after_its_states_were_kept_starts_again(
 def _loop_restarts(events: Sequence[Event], monkeypatch: pytest.MonkeyPatch) -> int:
     """How many added events (one at a time) change which earlier events apply: each
     rewind, each loop name's first ActiveLoop, each loop action taking back turns."""
-    tracker = DialogueStateTracker.from_events("count", _fresh(events), None)
+    tracker = DialogueStateTracker.from_events("count", fresh(events), None)
     undone = []
     original = DialogueStateTracker._undo_till_previous_loop_execution
 
@@ -375,11 +296,11 @@ def test_resuming_is_what_happens(
 ) -> None:
     """Added one at a time, the events of a conversation start the computation over only
     where they change which earlier events apply (never, without forms)."""
-    plain = [e for s in lived if not _has_form(s) for e in _fresh(s)]
+    plain = [e for s in lived if not has_form(s) for e in fresh(s)]
     calls = _check_growing(agent, plain, name="plain")
     assert starts.made == 8 and calls == 8 * len(plain) > 8 * 40
 
-    with_forms = _long_conversation(lived)
+    with_forms = long_conversation(lived)
     starts.made = 0
     calls = _check_growing(agent, with_forms, name="forms")
     expected = 8 * (1 + _loop_restarts(with_forms, monkeypatch))
@@ -389,7 +310,7 @@ def test_resuming_is_what_happens(
 def test_the_kept_states_start_again_when_the_events_are_not_the_ones_seen(
     agent: Any, lived: list[list[Event]], starts: type[_Counted]
 ) -> None:
-    domain, story = agent.domain, _fresh(lived[0])
+    domain, story = agent.domain, fresh(lived[0])
     args = (False, True, _rule_policy(agent)._get_rule_only_data())
 
     def same(tracker: DialogueStateTracker, on: Any = None) -> None:
@@ -417,10 +338,10 @@ def test_the_kept_states_start_again_when_the_events_are_not_the_ones_seen(
     short = DialogueStateTracker.from_events("short", [], domain.slots)
     short._max_event_history = 6
     short.events = deque(maxlen=6)
-    for event in _fresh(story):  # the first events fall off the front
+    for event in fresh(story):  # the first events fall off the front
         short.update(event)
         same(short)
-    listed = DialogueStateTracker.from_events("listed", _fresh(story), domain.slots)
+    listed = DialogueStateTracker.from_events("listed", fresh(story), domain.slots)
     listed.events = list(listed.events)
     same(listed)
     listed.update(ActionExecuted(LISTEN))
@@ -441,8 +362,8 @@ def test_with_the_patches_off_rasas_own_states_are_used(
 ) -> None:
     domain, policies = agent.domain, _policies(agent)
     rule_only = _rule_policy(agent)._get_rule_only_data()
-    story = next(s for s in lived if _has_form(s))
-    tracker = DialogueStateTracker.from_events("off", _fresh(story), domain.slots)
+    story = next(s for s in lived if has_form(s))
+    tracker = DialogueStateTracker.from_events("off", fresh(story), domain.slots)
     monkeypatch.setenv(patches.SWITCH, "off")
     rasas = [p._prediction_states(tracker, domain, rule_only_data=rule_only) for p in policies]
     assert starts.made == 0 and "_kept_states" not in tracker.__dict__

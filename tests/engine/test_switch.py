@@ -33,7 +33,10 @@ def _probe(switch: str | None) -> str:
 
 
 def test_switch_on_installs_every_patch_and_off_installs_none() -> None:
-    names = "['log_privacy', 'events', 'graph_runner', 'action_validation', 'action_session']"
+    names = (
+        "['log_privacy', 'events', 'graph_runner', 'action_validation', 'action_session', "
+        "'trackers']"
+    )
     assert _probe(None) == f"{names} True"
     assert _probe("off") == "[] False"
 
@@ -42,9 +45,10 @@ def test_the_patches_are_switched_on_by_the_component_config_yml_names(agent: ob
     from rasa.core.actions.action import RemoteAction
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
-    from engine.patches import action_session, action_validation, events, graph_runner
+    from engine.patches import action_session, action_validation, events, graph_runner, trackers
 
     config = (ROOT / "config.yml").read_text()
     assert "- name: engine.patches.component.EnginePatches" in config
@@ -56,11 +60,13 @@ def test_the_patches_are_switched_on_by_the_component_config_yml_names(agent: ob
     assert DaskGraphRunner.run is graph_runner.run
     assert RemoteAction._validate_action_result is action_validation.validate_action_result
     assert EndpointConfig.request is action_session.request
+    assert DialogueStateTracker.copy is trackers.copy
+    assert DialogueStateTracker.applied_events is trackers.applied_events
 
 
 def test_pinned_versions_and_sources_are_the_installed_ones() -> None:
     assert guard.differences(pins.VERSIONS, pins.PATCHES, patches.originals()) == []
-    assert guard.differences(pins.VERSIONS, pins.POLICIES, {}) == []
+    assert guard.differences(pins.VERSIONS, pins.POLICIES, patches.originals()) == []
     assert guard.differences(pins.VERSIONS, pins.NLG, {}) == []
 
 

@@ -26,6 +26,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from engine import patches
 from engine.tracker_store import ProjectTrackerStore, tracker_database_url
 
 DOMAIN = Domain.from_dict(
@@ -35,6 +36,9 @@ DOMAIN = Domain.from_dict(
     }
 )
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+PATCHED = pytest.mark.skipif(not patches.enabled(), reason="ENGINE_PATCHES=off: nothing is kept")
 
 
 @pytest.fixture
@@ -366,6 +370,7 @@ def _said_turn(text: str) -> list[Event]:
     return [_said(text, "inform"), ActionExecuted("utter_uc"), ActionExecuted("action_listen")]
 
 
+@PATCHED
 def test_a_current_conversation_is_handed_back_without_reading_it_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -441,6 +446,7 @@ def test_a_new_session_is_read_back_and_stored_once(
     assert said == ["hiya", "hi", "one", "two", "three"]
 
 
+@PATCHED
 def test_how_many_are_kept_is_bounded_and_off_without_patches(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -457,6 +463,7 @@ def test_how_many_are_kept_is_bounded_and_off_without_patches(
     assert asyncio.run(unpatched.retrieve(senders[0])) is not kept
 
 
+@PATCHED
 def test_a_clean_conversation_is_not_replayed_at_every_save(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
