@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -104,6 +104,9 @@ PERSONAL_SLOTS = frozenset(PERSONAL_QUESTIONS) - {"needs_done"}
 ECHOES = frozenset({"utter_ask_referral_confirm", "utter_ask_more_needs", "utter_referral_done"})
 EVENT_TYPES = ("user", "bot", "slot", "active_loop", "session_started", "restart")
 ECHO_FALLBACK = "[details left out]"
+# What the engine's extensions keep on a tracker, made from its events (engine/policies.py,
+# engine/patches/trackers.py): dropped when events in the middle are rewritten.
+KEPT_ON_TRACKERS = ("_kept_states", "_kept_applied_events")
 
 
 @dataclass
@@ -161,11 +164,13 @@ class ProjectTrackerStore(SQLTrackerStore):
         await super().save(tracker)
         if tracker.active_loop_name != REFERRAL_FORM and _holds_something_to_forget(tracker):
             try:
-                self.forget_personal_events(tracker.sender_id)
+                rewrite = self.forget_personal_events(tracker.sender_id)
             except sa.exc.SQLAlchemyError as error:
                 # The reply still goes out; the next save of this conversation tries again.
                 logger.error("tracker_forget_failed error=%s", type(error).__name__)
-            return
+                return
+            if not (self.keep and rewrite.apply_to(tracker)):
+                return
         self._keep_tracker(tracker)
 
     def _keep_tracker(self, tracker: DialogueStateTracker) -> None:
@@ -194,9 +199,9 @@ class ProjectTrackerStore(SQLTrackerStore):
             )
         return int(found) if found is not None else None
 
-    def forget_personal_events(self, sender_id: str) -> int:
+    def forget_personal_events(self, sender_id: str) -> Rewrite:
         """Rewrite the conversation's personal events in place (the number of events kept
-        is Rasa's bookmark, so none is deleted); returns how many were rewritten."""
+        is Rasa's bookmark, so none is deleted); returns what was rewritten."""
         self._kept.pop(sender_id, None)  # the rewrite adds no row: a kept copy would not know
         event_table = self.SQLEvent
         with self.session_scope() as session:
@@ -212,12 +217,63 @@ class ProjectTrackerStore(SQLTrackerStore):
             events = [json.loads(row.data) for row in rows]
             found = to_forget(events)
             templates = _templates(self.domain)
+            rewritten: Dict[int, Dict[str, Any]] = {}
             for index, label in found.items():
-                rows[index].data = json.dumps(forgotten(events[index], label, templates))
+                rewritten[index] = forgotten(events[index], label, templates)
+                rows[index].data = json.dumps(rewritten[index])
+            stored = [(row.type_name, row.timestamp) for row in rows]
             session.commit()
         # The engine's log carries no conversation id (tests/e2e checks it).
         logger.debug("tracker_forgot events=%s", len(found))
-        return len(found)
+        return Rewrite(stored, rewritten)
+
+
+@dataclass
+class Rewrite:
+    """What forgetting wrote: each stored row read (its type and time, in order) and the new
+    content of those rewritten, by their place among the rows."""
+
+    stored: List[Tuple[str, float]]
+    rewritten: Dict[int, Dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.rewritten)
+
+    def apply_to(self, tracker: DialogueStateTracker) -> bool:
+        """Make the tracker in memory what reading it back would give, so it can be kept:
+        each rewritten event replaced by the stored one. Rasa would otherwise read and replay
+        the whole conversation at the next message. Only when the tracker's events of the
+        stored kinds are, by kind and time, the last rows read; else False (read it again).
+
+        Forgetting never changes the dialogue state: a rewritten slot event is one set again
+        later (or before a new session, which a kept tracker never holds) and a rewritten
+        message keeps its intent and entity names. The latest message and bot reply are the
+        rewritten objects, as a read-back gives; the states kept on the tracker are dropped,
+        since events in the middle changed."""
+        positions = [i for i, e in enumerate(tracker.events) if e.type_name in EVENT_TYPES]
+        first = len(self.stored) - len(positions)
+        if first < 0 or any(
+            self.stored[first + k] != (tracker.events[i].type_name, tracker.events[i].timestamp)
+            for k, i in enumerate(positions)
+        ):
+            return False
+        events, loop = tracker.events, tracker.active_loop
+        for index, data in self.rewritten.items():
+            if index < first:
+                continue  # an earlier session's row: not in the tracker, not read back
+            at = positions[index - first]
+            old, new = events[at], Event.from_parameters(data)
+            events[at] = new
+            if tracker.latest_message is old:
+                tracker.latest_message = new  # type: ignore[assignment]
+            if tracker.latest_bot_utterance is old:
+                tracker.latest_bot_utterance = new  # type: ignore[assignment]
+            if loop is not None and isinstance(old, UserUttered):
+                if loop.trigger_message is old.parse_data:  # the message that started a form
+                    loop.trigger_message = new.parse_data  # type: ignore[attr-defined]
+        for cached in KEPT_ON_TRACKERS:
+            tracker.__dict__.pop(cached, None)
+        return True
 
 
 # The mark, on a tracker, of how many of its events were found to hold nothing to forget.

@@ -27,6 +27,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from engine import patches
+from engine.patches import trackers
+from engine.policies import kept_past_states
 from engine.tracker_store import ProjectTrackerStore, tracker_database_url
 
 DOMAIN = Domain.from_dict(
@@ -203,6 +205,9 @@ def _turn(store: TrackerStore, sender: str, events: list[Event]) -> DialogueStat
     tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, FORM_DOMAIN.slots)
     for event in events:
         tracker.update(event)
+    # as the engine's policies do before it is saved: what they keep on the tracker is made
+    trackers.applied_events(tracker)
+    kept_past_states(tracker, FORM_DOMAIN)
     asyncio.run(store.save(tracker))
     return tracker
 
@@ -402,11 +407,32 @@ def test_a_kept_conversation_is_read_again_once_another_worker_adds_to_it(
     assert asyncio.run(first.retrieve(sender)) is not tracker
 
 
-def test_a_forgotten_form_is_not_kept_in_memory(
+def _as_read_back(tracker: DialogueStateTracker) -> dict[str, Any]:
+    """What a tracker holds, to compare a kept one with the stored conversation read back
+    (an empty latest reply is made new each time: its time is left out)."""
+    loop = tracker.active_loop
+    bot = tracker.latest_bot_utterance.as_dict() if tracker.latest_bot_utterance else {}
+    return {
+        "events": [event.as_dict() for event in tracker.events],
+        "slots": tracker.current_slot_values(),
+        "latest_message": tracker.latest_message.as_dict() if tracker.latest_message else None,
+        "latest_bot": {k: v for k, v in bot.items() if k != "timestamp" or bot.get("text")},
+        "loop": (loop.name, loop.trigger_message) if loop else None,
+        "states": kept_past_states(tracker, FORM_DOMAIN),
+        "rasas_states": tracker.past_states(FORM_DOMAIN),
+        "applied": [event.as_dict() for event in trackers.applied_events(tracker)],
+    }
+
+
+@PATCHED
+def test_a_forgotten_form_is_kept_as_it_reads_back(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """Forgetting rewrites the stored events; the tracker in memory gets the same rewrite, so
+    the next message need not read and replay the whole conversation."""
+    url = f"sqlite:///{tmp_path / 'welfare.db'}"
     sender = secrets.token_hex(16)
-    store = _form_store(monkeypatch, f"sqlite:///{tmp_path / 'welfare.db'}")
+    store = _form_store(monkeypatch, url)
     for turn in _form_until_the_summary():
         _turn(store, sender, turn)
     cancelled = _turn(
@@ -422,10 +448,68 @@ def test_a_forgotten_form_is_not_kept_in_memory(
             ActionExecuted("action_listen"),
         ],
     )
-    tracker = asyncio.run(store.retrieve(sender))
-    assert tracker is not None and tracker is not cancelled
-    held = json.dumps([event.as_dict() for event in tracker.events])
+    kept = asyncio.run(store.retrieve(sender))
+    assert kept is cancelled
+    held = json.dumps([event.as_dict() for event in kept.events])
     assert not [word for word in PRIVATE if word in held]
+    read_back = asyncio.run(_form_store(monkeypatch, url).retrieve(sender))
+    assert read_back is not None and read_back is not kept
+    assert _as_read_back(kept) == _as_read_back(read_back)
+
+
+@PATCHED
+def test_a_place_asked_again_is_forgotten_in_memory_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A district set again supersedes the one before, which is forgotten, in the database and
+    in the kept tracker alike; the current district and the form that is running stay."""
+    url = f"sqlite:///{tmp_path / 'welfare.db'}"
+    sender = secrets.token_hex(16)
+    store = _form_store(monkeypatch, url)
+    _turn(store, sender, [ActionExecuted("action_listen"), *_said_turn("help in Wigan")])
+    _turn(store, sender, [SlotSet("district", "Wigan"), ActionExecuted("action_listen")])
+    asked = _turn(
+        store,
+        sender,
+        [
+            _said("Bolton", "refer_self", personal="area"),
+            ActionExecuted("a_place_form"),
+            ActiveLoop("a_place_form"),  # a form started by the personal answer
+            SlotSet("district", "Bolton"),
+            ActionExecuted("action_listen"),
+        ],
+    )
+    kept = asyncio.run(store.retrieve(sender))
+    assert kept is asked
+    assert kept.get_slot("district") == "Bolton"
+    assert kept.active_loop_name == "a_place_form"
+    assert "Bolton" not in json.dumps(
+        [event.as_dict() for event in kept.events if isinstance(event, UserUttered)]
+    )
+    assert [e.value for e in kept.events if isinstance(e, SlotSet) and e.key == "district"] == [
+        None,
+        "Bolton",
+    ]
+    read_back = asyncio.run(_form_store(monkeypatch, url).retrieve(sender))
+    assert read_back is not None
+    assert _as_read_back(kept) == _as_read_back(read_back)
+
+
+def test_a_tracker_that_is_not_the_stored_rows_is_read_again() -> None:
+    """The rewrite is put in memory only when the tracker's events are, by kind and time, the
+    last rows forgetting read."""
+    from engine.tracker_store import Rewrite
+
+    tracker = DialogueStateTracker("other", FORM_DOMAIN.slots)
+    tracker.update(_said("Zebedee", personal="name"))
+    said = tracker.events[0]
+    rewritten = {0: {**said.as_dict(), "text": "[answer to: name]"}}
+    assert not Rewrite([("user", said.timestamp + 1)], rewritten).apply_to(tracker)
+    assert not Rewrite([], rewritten).apply_to(tracker)
+    assert tracker.events[0] is said
+    assert Rewrite([("user", said.timestamp)], rewritten).apply_to(tracker)
+    assert tracker.events[0].text == "[answer to: name]"
+    assert tracker.latest_message is tracker.events[0]
 
 
 def test_a_new_session_is_read_back_and_stored_once(
