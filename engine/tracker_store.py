@@ -265,12 +265,12 @@ class Rewrite:
             old, new = events[at], Event.from_parameters(data)
             events[at] = new
             if tracker.latest_message is old:
-                tracker.latest_message = new  # type: ignore[assignment]
+                tracker.latest_message = new
             if tracker.latest_bot_utterance is old:
-                tracker.latest_bot_utterance = new  # type: ignore[assignment]
+                tracker.latest_bot_utterance = new
             if loop is not None and isinstance(old, UserUttered):
                 if loop.trigger_message is old.parse_data:  # the message that started a form
-                    loop.trigger_message = new.parse_data  # type: ignore[attr-defined]
+                    loop.trigger_message = new.parse_data
         for cached in KEPT_ON_TRACKERS:
             tracker.__dict__.pop(cached, None)
         return True

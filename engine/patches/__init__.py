@@ -38,6 +38,7 @@ def modules() -> List[ModuleType]:
     """Every patch module, in the order they are installed."""
     from engine.patches import (
         action_session,
+        action_tracker,
         action_validation,
         events,
         graph_runner,
@@ -45,7 +46,15 @@ def modules() -> List[ModuleType]:
         trackers,
     )
 
-    return [log_privacy, events, graph_runner, action_validation, action_session, trackers]
+    return [
+        log_privacy,
+        events,
+        graph_runner,
+        action_validation,
+        action_session,
+        action_tracker,
+        trackers,
+    ]
 
 
 def originals() -> Dict[str, Any]:

@@ -30,6 +30,9 @@ PATCHES: Dict[str, str] = {
     "rasa.utils.endpoints:EndpointConfig.request": "ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
     # relied on: the processors whose exception rendering is changed
     "rasa.utils.log_utils:configure_structlog": "80c9dcfa47c776b56ce43da8d03bc56f6bf7b0116d0167617f33996f17e7b6cc",
+    "rasa.core.actions.action:RemoteAction._action_call_format": "428795b944f22edba142d278ec47a30098975b01463ba337ec447dade52a0492",
+    # relied on: the tracker state sent is Rasa's, its events aside
+    "rasa.shared.core.trackers:DialogueStateTracker.current_state": "a9f1526ceddf7a2871ca65f0f664bec9b06546942cdb37ff020e87747608244c",
     "rasa.shared.core.trackers:DialogueStateTracker.copy": "dfa48dca9f355ad1b42c625bc6f6370bafe83514ed17a77904ed64c67bf07285",
     "rasa.shared.core.trackers:DialogueStateTracker.applied_events": "764d5065ea9997d613c1984d9357370f9ae32d31ca21346086f16c54f0487aae",
     # relied on: the copy is what the replay gives (the new tracker, its attributes, their reset)

@@ -154,11 +154,11 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
 
 def install() -> None:
     """Put the copy and the kept applied events in place of Rasa's (idempotent)."""
-    DialogueStateTracker.copy = copy  # type: ignore[method-assign]
-    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+    DialogueStateTracker.copy = copy
+    DialogueStateTracker.applied_events = applied_events
 
 
 def uninstall() -> None:
     """Put Rasa's methods back (for the tests that compare the two)."""
-    DialogueStateTracker.copy = _rasa_copy  # type: ignore[method-assign]
-    DialogueStateTracker.applied_events = _rasa_applied_events  # type: ignore[method-assign]
+    DialogueStateTracker.copy = _rasa_copy
+    DialogueStateTracker.applied_events = _rasa_applied_events

@@ -35,7 +35,7 @@ def _probe(switch: str | None) -> str:
 def test_switch_on_installs_every_patch_and_off_installs_none() -> None:
     names = (
         "['log_privacy', 'events', 'graph_runner', 'action_validation', 'action_session', "
-        "'trackers']"
+        "'action_tracker', 'trackers']"
     )
     assert _probe(None) == f"{names} True"
     assert _probe("off") == "[] False"
@@ -48,7 +48,14 @@ def test_the_patches_are_switched_on_by_the_component_config_yml_names(agent: ob
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
-    from engine.patches import action_session, action_validation, events, graph_runner, trackers
+    from engine.patches import (
+        action_session,
+        action_tracker,
+        action_validation,
+        events,
+        graph_runner,
+        trackers,
+    )
 
     config = (ROOT / "config.yml").read_text()
     assert "- name: engine.patches.component.EnginePatches" in config
@@ -62,6 +69,7 @@ def test_the_patches_are_switched_on_by_the_component_config_yml_names(agent: ob
     assert EndpointConfig.request is action_session.request
     assert DialogueStateTracker.copy is trackers.copy
     assert DialogueStateTracker.applied_events is trackers.applied_events
+    assert RemoteAction._action_call_format is action_tracker.action_call_format
 
 
 def test_pinned_versions_and_sources_are_the_installed_ones() -> None:
