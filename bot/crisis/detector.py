@@ -6,6 +6,9 @@ part counts, so a crisis buried in a story about benefits is not averaged away.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from bot.crisis import normalise
@@ -36,6 +39,7 @@ MEANS_QUESTIONS_3 = frozenset(
         ("which", "is", "the"),
     }
 )
+READINGS_KEPT = 4096  # earlier messages' readings kept per process (see `_reading`)
 MILD_DISTRESS = 0.2  # crisis + distress probability in earlier messages that counts as "mild"
 METHOD_WORDS = frozenset(
     "bridge bridges viaduct roof rooftop balcony storey multistorey carpark tallest highest "
@@ -98,10 +102,9 @@ def _earlier(model: Model, recent: Sequence[str]) -> str | None:
     texts = [t for t in list(recent)[-RECENT_TURNS:] if isinstance(t, str) and t.strip()]
     found = None
     for text in texts:
-        sentences = normalise.sentences(text)
-        if rule_for(text, sentences) is not None:
+        rule, p = _reading(model, text)
+        if rule is not None:
             return "crisis"
-        p = probabilities(model, sentences)
         if p and crisis_mass(p) >= model.thresholds["crisis"]:
             return "crisis"
         if p and is_distress(p, model.thresholds):
@@ -113,6 +116,51 @@ def _earlier(model: Model, recent: Sequence[str]) -> str | None:
         if together and _mild(together):
             found = "mild"
     return found
+
+
+Reading = tuple[Model, str | None, dict[str, float]]  # the model, a rule's category, p
+
+
+class _Readings:
+    """What the rules and the model made of a message, kept for the next few messages.
+
+    Every message is read again as context for the three after it, so each is normalised
+    and scored four times over; a reading is kept instead (bounded, least recently used
+    first out). It is keyed by a digest of the text and holds the rule's category and the
+    probabilities only, never the words. Shared by the threads the gateway's checks run in.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._held: OrderedDict[tuple[int, bytes], Reading] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, bytes]) -> Reading | None:
+        with self._lock:
+            found = self._held.get(key)
+            if found is not None:
+                self._held.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, bytes], reading: Reading) -> None:
+        with self._lock:
+            self._held[key] = reading
+            while len(self._held) > self.size:
+                self._held.popitem(last=False)
+
+
+_readings = _Readings(READINGS_KEPT)
+
+
+def _reading(model: Model, text: str) -> tuple[str | None, dict[str, float]]:
+    """A reviewed rule's category and the model's probabilities for one earlier message."""
+    key = (id(model), hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
+    found = _readings.get(key)
+    if found is None or found[0] is not model:
+        sentences = normalise.sentences(text)
+        found = (model, rule_for(text, sentences), probabilities(model, sentences))
+        _readings.put(key, found)
+    return found[1], found[2]
 
 
 def _mild(p: dict[str, float]) -> bool:

@@ -184,3 +184,52 @@ def test_the_rules_still_answer_when_the_model_cannot_load(monkeypatch, caplog) 
     assert (found.decision, found.category, found.source) == ("crisis", "suicide", "rule")
     assert assess("how do i claim universal credit").decision == "none"
     assert "OSError" in caplog.text and "kill" not in caplog.text
+
+
+def test_earlier_messages_are_read_once_and_kept_without_their_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each message is context for the three after it: its reading is kept, not redone, and
+    what is kept is a digest, a rule's category and probabilities, never the words."""
+    from bot.crisis import detector, normalise
+
+    monkeypatch.setattr(detector, "_readings", detector._Readings(detector.READINGS_KEPT))
+    conversation = [*DISTRESS, "what about my gas bill", BRIDGE, "thanks"]
+    cold = [assess(text, recent=conversation[:i]) for i, text in enumerate(conversation)]
+    read: list[str] = []
+    real = normalise.sentences
+    monkeypatch.setattr(normalise, "sentences", lambda text: read.append(text) or real(text))
+    warm = [assess(text, recent=conversation[:i]) for i, text in enumerate(conversation)]
+    assert warm == cold
+    # each message read once for itself; earlier ones only together (the "mild" check)
+    assert sum(text in conversation for text in read) == len(conversation)
+
+    held = detector._readings._held
+    assert held
+    for (model_id, digest), (model, rule, p) in held.items():
+        assert isinstance(digest, bytes) and len(digest) == 16
+        assert model_id == id(model) and rule in (None, *CATEGORIES)
+        assert all(isinstance(k, str) and isinstance(v, float) for k, v in p.items())
+        assert set(p) <= {*CATEGORIES, "distress", "method", "none"}  # labels, not words
+
+
+def test_the_kept_readings_are_bounded_and_per_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from bot.crisis import detector
+    from bot.crisis.model import load
+
+    monkeypatch.setattr(detector, "_readings", detector._Readings(5))
+    for n in range(20):
+        assess("what about my gas bill", recent=[f"message number {n}"])
+    assert len(detector._readings._held) == 5
+
+    model = load()
+    other = replace(model, thresholds={**model.thresholds, "crisis": 2.0, "ask": 2.0})
+    text = "i want to go to sleep and never wake up"
+    assert detector._reading(model, text) == detector._reading(model, text)
+    kept = detector._readings.get(next(reversed(detector._readings._held)))
+    assert kept is not None and kept[0] is model
+    detector._reading(other, text)  # another model's reading replaces it, never reused
+    kept = detector._readings.get(next(reversed(detector._readings._held)))
+    assert kept is not None and kept[0] is other
