@@ -234,6 +234,9 @@ class ProductionRun:
         self.env = {
             **os.environ,
             **{name: str(port) for name, port in ports.items()},
+            # This run's action server: `make` exports the default one (port 5055), which
+            # run_prod.sh would otherwise keep, and the engine would call a server not there.
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
             "ENGINE_WORKERS": str(engine_workers),
             # Which part answers, not how fast on a shared machine: no outage reply for a slow
             # first turn (a test that wants one stops the engine).
