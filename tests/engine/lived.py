@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rasa.core.training import load_data
@@ -108,3 +108,17 @@ def long_conversation(lived: list[list[Event]], at_least: int = 380) -> list[Eve
         if len(events) >= at_least:
             return events
     raise AssertionError  # pragma: no cover
+
+
+def grown(
+    tracker: DialogueStateTracker, events: Sequence[Event], batches: Sequence[int] = (1,)
+) -> Iterator[DialogueStateTracker]:
+    """Fresh copies of the events added to the tracker in batches (sizes taken in turn),
+    yielding the tracker after each batch."""
+    pending, sizes = fresh(events), itertools.cycle(batches)
+    while pending:
+        size = next(sizes)
+        batch, pending = pending[:size], pending[size:]
+        for event in batch:
+            tracker.update(event)
+        yield tracker

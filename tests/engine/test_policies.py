@@ -45,6 +45,7 @@ from tests.engine.lived import (
     LISTEN,
     as_lived,
     fresh,
+    grown,
     has_form,
     long_conversation,
     rule_events,
@@ -166,13 +167,8 @@ def _check_growing(
     """Add the events to one tracker in batches (sizes taken in turn), comparing the kept
     states with Rasa's after each batch, for every set of arguments; the checks made."""
     domain, every = agent.domain, _every_args(agent)
-    tracker = DialogueStateTracker.from_events(name, [], domain.slots)
-    pending, sizes, checks = list(fresh(events)), itertools.cycle(batches), 0
-    while pending:
-        size = next(sizes)
-        batch, pending = pending[:size], pending[size:]
-        for event in batch:
-            tracker.update(event)
+    checks = 0
+    for tracker in grown(DialogueStateTracker.from_events(name, [], domain.slots), events, batches):
         for args in every:
             assert kept_past_states(tracker, domain, *args) == tracker.past_states(domain, *args), (
                 name,

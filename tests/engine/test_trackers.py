@@ -9,7 +9,6 @@ middle; a copy must also stand apart from its original.
 from __future__ import annotations
 
 import copy
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +33,7 @@ from tests.engine.lived import (
     LISTEN,
     as_lived,
     fresh,
+    grown,
     long_conversation,
     rule_events,
     session_start,
@@ -80,14 +80,10 @@ def _state(tracker: DialogueStateTracker, domain: Any) -> dict[str, Any]:
 def _grow(agent: Any, events: Sequence[Event], batches: Sequence[int] = (1,), **kwargs: Any) -> int:
     """Add the events to one tracker in batches, comparing the copy and the applied events
     with Rasa's after each batch; the checks made."""
-    tracker = DialogueStateTracker.from_events("grow", [], agent.domain.slots, **kwargs)
-    tracker.model_id = "a-model"  # a replay leaves it out of the copy
-    pending, sizes, checks = fresh(events), itertools.cycle(batches), 0
-    while pending:
-        size = next(sizes)
-        batch, pending = pending[:size], pending[size:]
-        for event in batch:
-            tracker.update(event)
+    start = DialogueStateTracker.from_events("grow", [], agent.domain.slots, **kwargs)
+    start.model_id = "a-model"  # a replay leaves it out of the copy
+    checks = 0
+    for tracker in grown(start, events, batches):
         ours, rasas = trackers.applied_events(tracker), trackers._rasa_applied_events(tracker)
         assert [id(e) for e in ours] == [id(e) for e in rasas], len(tracker.events)
         ours.append(ActionExecuted("not-applied"))  # each caller has its own list
