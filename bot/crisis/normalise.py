@@ -23,6 +23,10 @@ KEEP_WORDS = ROOT / "content" / "crisis" / "keep_words.txt"
 GAZETTEER = ROOT / "bot" / "places" / "gazetteer.yml"
 DICTIONARY = "frequency_dictionary_en_82_765.txt"
 MIN_COUNT = 100_000  # rarer dictionary words are mostly names and junk that typos land on
+# A word this common in the dictionary is a real word typed right, not a typo of a commoner
+# one: "tidied" is not "died", "stubbing" not "stabbing", "texted" not "tested". Rarer
+# entries are mostly junk that a typo happens to match ("overdoes" is still corrected).
+REAL_COUNT = 20_000
 KEEP_COUNT = 10**12  # project words win a tie with any dictionary word
 MAX_CHARS = 5000  # longer text is cut: bounds the work on a pasted wall of text
 MAX_EDIT = 2
@@ -70,6 +74,7 @@ SPEAK = {
     "itd": "it would", "thatd": "that would", "youd": "you would", "theyd": "they would",
     "wouldve": "would have", "couldve": "could have", "shouldve": "should have",
     "cus": "because", "bcuz": "because", "prolly": "probably", "probs": "probably",
+    "multistory": "multistorey",
 }  # fmt: skip
 # Contractions typed without the apostrophe: kept as they are rather than "corrected".
 SPEAK.update(
@@ -120,7 +125,7 @@ def digest() -> str:
         "two": sorted(TWO_BEFORE),
         "phrases": sorted(" ".join(k) + "=" + v for k, v in PHRASES.items()),
         "emoji": sorted(EMOJI.items()),
-        "settings": [DICTIONARY, MIN_COUNT, MAX_EDIT, PREFIX],
+        "settings": [DICTIONARY, MIN_COUNT, REAL_COUNT, MAX_EDIT, PREFIX],
     }
     canonical = json.dumps(table, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -161,25 +166,41 @@ def keep_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict[str, int], frozenset[str]]:
+    """The shipped English frequencies: the words typos are corrected to (at least
+    MIN_COUNT), and the rarer real words left as typed (at least REAL_COUNT)."""
+    targets: dict[str, int] = {}
+    real: set[str] = set()
+    source = importlib.resources.files("symspellpy").joinpath(DICTIONARY)
+    with source.open("r", encoding="utf-8") as rows:
+        for row in rows:
+            parts = row.split()
+            if len(parts) != 2:
+                continue
+            count = int(parts[1])
+            if count >= MIN_COUNT:
+                targets[parts[0]] = count
+            elif count >= REAL_COUNT:
+                real.add(parts[0])
+    return targets, frozenset(real)
+
+
+@lru_cache(maxsize=1)
 def _speller():  # -> symspellpy.SymSpell; imported late so a failed import is not fatal at load
     """The spelling corrector with the shipped English frequencies and our words on top."""
     from symspellpy import SymSpell
 
     speller = SymSpell(max_dictionary_edit_distance=MAX_EDIT, prefix_length=PREFIX)
-    source = importlib.resources.files("symspellpy").joinpath(DICTIONARY)
-    with source.open("r", encoding="utf-8") as rows:
-        for row in rows:
-            parts = row.split()
-            if len(parts) == 2 and int(parts[1]) >= MIN_COUNT:
-                speller.create_dictionary_entry(parts[0], int(parts[1]))
+    for word, count in _dictionary()[0].items():
+        speller.create_dictionary_entry(word, count)
     for word in keep_words():
         speller.create_dictionary_entry(word, KEEP_COUNT)
     return speller
 
 
 def _known(word: str) -> bool:
-    """A word the speller would leave as it is."""
-    return word in keep_words() or word in _speller().words
+    """A word the speller would leave as it is: ours, a correction target or a real word."""
+    return word in keep_words() or word in _speller().words or word in _dictionary()[1]
 
 
 def _unstretch(word: str) -> str:

@@ -51,6 +51,29 @@ def test_probation_words_and_slang_are_never_corrected(word: str) -> None:
     assert normalise(f"my {word} today") == f"my {word} today"
 
 
+@pytest.mark.parametrize(
+    ("typed", "not_read_as"),
+    [
+        ("i tidied my room", "died"),
+        ("stubbing my toe", "stabbing"),
+        ("my dad disowned me", "drowned"),
+        ("she texted me back", "tested"),
+        ("been necking energy drinks", "decking"),
+    ],
+)
+def test_real_words_are_not_turned_into_crisis_words(typed: str, not_read_as: str) -> None:
+    """A word the dictionary knows well is a word typed right, however close to a worse one."""
+    assert not_read_as not in normalise(typed).split()
+    assert normalise(typed) == typed
+
+
+@pytest.mark.parametrize("word", ["vape", "kipping", "leccy", "potless", "grandkids", "klarna"])
+def test_everyday_words_from_the_project_list_stay_as_typed(word: str) -> None:
+    """ "vape" is one letter from "rape": the project word list keeps it as typed."""
+    assert word in keep_words()
+    assert normalise(f"my {word} today") == f"my {word} today"
+
+
 @pytest.mark.parametrize("place", ["Farnworth", "Wythenshawe", "Chadderton", "Boltan", "Heywood"])
 def test_place_names_and_their_listed_misspellings_stay_as_typed(place: str) -> None:
     assert place.lower() in keep_words()
