@@ -11,7 +11,8 @@ ENGINE := $(RASA_VENV)/.installed
 SPACY := models/spacy-gm/meta.json
 MODEL := models/welfare.tar.gz
 MODEL_INPUTS := domain.yml config.yml $(shell find data -type f -name '*.yml') \
-	$(wildcard engine/*.py engine/patches/*.py) $(SPACY)
+	$(wildcard engine/*.py engine/patches/*.py) $(SPACY) \
+	bot/crisis/normalise.py content/crisis/keep_words.txt bot/places/gazetteer.yml
 
 export PYTHONPATH := $(CURDIR)
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
@@ -107,7 +108,7 @@ test-rasa: $(MODEL)
 	@echo "==> Held-out NLU test paraphrased from public forums (never trained on)"
 	rm -rf results/nlu-real
 	$(RASA_VENV)/bin/rasa test nlu --nlu tests/nlu_real --model $(MODEL) --out results/nlu-real
-	$(VENV)/bin/python scripts/check_nlu.py results/nlu-real --min-f1 0.915
+	$(VENV)/bin/python scripts/check_nlu.py results/nlu-real --min-f1 0.92
 	@echo "==> Dialogue test stories"
 	rm -rf results/core
 	$(RASA_VENV)/bin/rasa test core --stories tests/stories --model $(MODEL) \
