@@ -172,3 +172,45 @@ def test_no_control_shows_before_the_page_knows_what_the_advisor_may_do(
     expect(page.get_by_role("button", name="Send reply")).to_be_hidden()
     signed_in.close()
     scriptless.close()
+
+
+def test_the_next_reply_typed_while_one_is_sending_is_kept(
+    live_gateway: LiveServer, chromium: Any
+) -> None:
+    """An advisor who starts the next reply before the first is saved keeps what they typed:
+    only the text that was sent is cleared when its answer comes back."""
+    make_staff("jo")
+    _, waiting = person_says(chromium, live_gateway.url, "advisor please", "ask an advisor to join")
+    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(5000)
+    page_url = f"{live_gateway.url}/console/conversations/{waiting}"
+    page.goto(page_url)
+    page.get_by_label("Username").fill("jo")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(page_url)
+    page.get_by_role("button", name="Claim").click()
+    expect(page.locator("#state")).to_contain_text("with an advisor (jo)")
+
+    held: list[Any] = []  # the first reply's request, answered only once the next is typed
+    page.route("**/messages", lambda route: held.append(route))
+    box = page.get_by_label("Reply to the person")
+    box.fill("Hi, I'm Jo from the advice line.")
+    page.get_by_role("button", name="Send reply").click()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the reply was never sent"
+    box.fill("Are you safe right now?")
+    held[0].continue_()
+    page.unroute("**/messages")
+
+    expect(page.get_by_role("status").filter(has_text="Reply sent.")).to_be_visible()
+    transcript = page.get_by_role("log", name="Transcript")
+    expect(transcript.get_by_text("Hi, I'm Jo from the advice line.")).to_be_visible()
+    expect(box).to_have_value("Are you safe right now?")
+    page.get_by_role("button", name="Send reply").click()
+    expect(transcript.get_by_text("Are you safe right now?")).to_be_visible()
+    expect(box).to_have_value("")
+    page.context.close()

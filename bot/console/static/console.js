@@ -343,7 +343,8 @@
       var text = $("reply").value.trim();
       if (!text) return;
       act("/messages", { text: text }, function (sent) {
-        $("reply").value = "";
+        // Only what was sent is cleared: the advisor may already be typing the next reply.
+        if ($("reply").value.trim() === text) $("reply").value = "";
         // Telegram: the line under the message says when it has reached the chat.
         say(sent && sent.delivery ? "Reply saved. Sending it to Telegram." : "Reply sent.");
       });
@@ -352,7 +353,10 @@
       event.preventDefault();
       var text = $("note").value.trim();
       if (!text) return;
-      act("/notes", { text: text }, function () { $("note").value = ""; say("Note saved."); });
+      act("/notes", { text: text }, function () {
+        if ($("note").value.trim() === text) $("note").value = "";
+        say("Note saved.");
+      });
     });
     loadMe().then(reload).then(function () {
       var url = "/api/staff/conversations/" + encodeURIComponent(conversationId) + "/stream";
