@@ -88,11 +88,19 @@ class CrisisCheck:
         return extra
 
 
+Context = tuple[tuple[str, ...], str | None]  # (the person's last messages, what was asked)
+
+
 def check(
     conversation_id: str | None, text: str | None = None, payload: str | None = None
 ) -> CrisisCheck:
     """Assess one message (typed `text`, or a button's `payload`) before anything else."""
-    recent, asking = _context(conversation_id)
+    return check_in(_context(conversation_id), text, payload)
+
+
+def check_in(context: Context, text: str | None = None, payload: str | None = None) -> CrisisCheck:
+    """`check` with the context already read (by a caller that reads it with other things)."""
+    recent, asking = context
     if asking == texts.ASKING_CHECK and is_yes_or_not_sure(text, payload):
         return CrisisCheck("crisis", "suicide", recent, asking, answered_check=True)
     words = (text or "").strip()
@@ -113,15 +121,20 @@ def is_yes_or_not_sure(text: str | None, payload: str | None) -> bool:
     return said in _YES_OR_NOT_SURE or said.startswith(_YES_STARTS)
 
 
-def _context(conversation_id: str | None) -> tuple[tuple[str, ...], str | None]:
-    """(the person's last few messages, what the assistant just asked), or nothing when the
-    database cannot say."""
+def read_context(session: Session, conversation_id: str) -> Context:
+    """The person's last few messages and what the assistant last asked, in `session`."""
+    recent, last = store.recent_context(
+        session, conversation_id, RECENT_MESSAGES, skip=texts.is_gateway_notice
+    )
+    return tuple(recent), texts.asking_markers().get(last) if last else None
+
+
+def _context(conversation_id: str | None) -> Context:
+    """`read_context` in a unit of its own, or nothing when the database cannot say."""
     if conversation_id is None:
         return (), None
     try:
-        recent, last = in_unit(
-            store.recent_context, conversation_id, RECENT_MESSAGES, skip=texts.is_gateway_notice
-        )
+        return in_unit(read_context, conversation_id)
     except SQLAlchemyError as error:
         logger.warning(
             "crisis_context_unavailable conversation=%s error=%s",
@@ -129,7 +142,6 @@ def _context(conversation_id: str | None) -> tuple[tuple[str, ...], str | None]:
             type(error).__name__,
         )
         return (), None
-    return tuple(recent), texts.asking_markers().get(last) if last else None
 
 
 def replies(found: CrisisCheck, channel: str) -> list[Reply]:

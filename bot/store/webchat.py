@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
 from bot.store.conversations import create_conversation
@@ -56,31 +57,54 @@ def create_session() -> tuple[str, str, str]:
 
 
 def open_session(session_id: str, token: str) -> SessionCheck:
-    """Check the token (constant-time) and whether its session is still live."""
+    """Check the token (constant-time) and whether its session is still live. If the messages
+    cannot be read the session stays live: a broken table must not lock a person out, the
+    crisis step still needs their conversation."""
     with get_sessionmaker().begin() as session:
-        row = _matching(session.get(WebchatSession, session_id), token)
-        if row is None:
-            return SessionCheck()
-        if row.revoked_at is not None:
-            return SessionCheck(ended=True)
-        conversation_id, created_at = row.conversation_id, aware(row.created_at)
-    if _quiet_too_long(conversation_id, created_at):
-        return SessionCheck(ended=True)
-    return SessionCheck(conversation_id)
-
-
-def _quiet_too_long(conversation_id: str, created_at: datetime) -> bool:
-    """No message either way (the person's, the assistant's, an advisor's) for
-    WEBCHAT_IDLE_MINUTES. If the messages cannot be read the session stays live: a broken
-    table must not lock a person out, the crisis step still needs their conversation."""
-    stmt = select(func.max(Message.at)).where(Message.conversation_id == conversation_id)
+        found, created_at = _by_token(session, session_id, token)
+    if found.conversation_id is None:
+        return found
     try:
         with get_sessionmaker().begin() as session:
-            last_message = session.scalar(stmt)
+            last = session.scalar(_last_message_at(found.conversation_id))
     except SQLAlchemyError:
-        return False
+        return found
+    return _live_or_ended(found, created_at, last)
+
+
+def read_session(session: Session, session_id: str, token: str) -> SessionCheck:
+    """`open_session` in the caller's unit of work, so a message's first read of the database
+    (this and the crisis step's context) is one transaction. A failure is raised: the caller
+    falls back to `open_session`."""
+    found, created_at = _by_token(session, session_id, token)
+    if found.conversation_id is None:
+        return found
+    last = session.scalar(_last_message_at(found.conversation_id))
+    return _live_or_ended(found, created_at, last)
+
+
+def _by_token(session: Session, session_id: str, token: str) -> tuple[SessionCheck, datetime]:
+    """What the token opens before the quiet spell is looked at, and when the session began."""
+    row = _matching(session.get(WebchatSession, session_id), token)
+    if row is None:
+        return SessionCheck(), utcnow()
+    if row.revoked_at is not None:
+        return SessionCheck(ended=True), utcnow()
+    return SessionCheck(row.conversation_id), aware(row.created_at)
+
+
+def _last_message_at(conversation_id: str) -> Select[datetime]:
+    return select(func.max(Message.at)).where(Message.conversation_id == conversation_id)
+
+
+def _live_or_ended(
+    found: SessionCheck, created_at: datetime, last_message: datetime | None
+) -> SessionCheck:
+    """Ended after WEBCHAT_IDLE_MINUTES without a message either way (the person's, the
+    assistant's, an advisor's)."""
     last = max(created_at, aware(last_message or created_at))
-    return utcnow() - last > timedelta(minutes=get_settings().webchat_idle_minutes)
+    quiet = utcnow() - last > timedelta(minutes=get_settings().webchat_idle_minutes)
+    return SessionCheck(ended=True) if quiet else found
 
 
 def check_session(session_id: str, token: str) -> str | None:

@@ -24,7 +24,7 @@ from bot.gateway import crisis, texts
 from bot.gateway.reply import Reply
 from bot.gateway.router import handle_person_message
 from bot.store import conversations, webchat
-from bot.store.session import in_unit
+from bot.store.session import in_unit, unit_of_work
 from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,11 @@ def conversation_for(session_id: str, authorization: Annotated[str | None, Heade
     """401 without a token, or when its session has ended (quiet for WEBCHAT_IDLE_MINUTES, or
     Quick exit): the page then starts a new one. 403 with a wrong token: never another
     person's conversation."""
-    found = webchat.open_session(session_id, _bearer(authorization))
+    return conversation_for_found(webchat.open_session(session_id, _bearer(authorization)))
+
+
+def conversation_for_found(found: webchat.SessionCheck) -> str:
+    """The conversation a session check opened, or the 401 or 403 it calls for."""
     if found.ended:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -123,9 +127,7 @@ def conversation_for(session_id: str, authorization: Annotated[str | None, Heade
 Conversation = Annotated[str, Depends(conversation_for)]
 
 
-def conversation_or_none(
-    session_id: str, authorization: Annotated[str | None, Header()] = None
-) -> str | None:
+def conversation_or_none(session_id: str, authorization: str | None) -> str | None:
     """As conversation_for, but None when the database cannot say (a message is still
     checked for crisis then)."""
     try:
@@ -133,6 +135,29 @@ def conversation_or_none(
     except SQLAlchemyError as error:
         logger.error("webchat_session_unreadable error=%s", type(error).__name__)
         return None
+
+
+def _open_and_check(
+    session_id: str, authorization: str | None, text: str | None, payload: str | None
+) -> tuple[str | None, crisis.CrisisCheck]:
+    """The session's conversation and the crisis step's finding, from one read of the
+    database (the token, the quiet spell and the context in one transaction). With the
+    database down the conversation is None and the words alone are checked. 401 and 403 as
+    `conversation_for`."""
+    token = _bearer(authorization)
+    context: crisis.Context = ((), None)
+    try:
+        with unit_of_work() as session:
+            found = webchat.read_session(session, session_id, token)
+            if found.conversation_id is not None:
+                context = crisis.read_context(session, found.conversation_id)
+    except SQLAlchemyError:
+        # Part of it could not be read (the messages, say): each part on its own, so a broken
+        # table still leaves the conversation to queue a crisis against.
+        conversation_id = conversation_or_none(session_id, authorization)
+        return conversation_id, crisis.check(conversation_id, text, payload)
+    conversation_id = conversation_for_found(found)
+    return conversation_id, crisis.check_in(context, text, payload)
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
@@ -162,14 +187,17 @@ def end_session(session_id: str, authorization: Annotated[str | None, Header()] 
 
 @router.post("/sessions/{session_id}/messages", response_model=RepliesOut)
 async def post_message(
+    session_id: str,
     body: MessageIn,
     request: Request,
-    conversation_id: Annotated[str | None, Depends(conversation_or_none)],
+    authorization: Annotated[str | None, Header()] = None,
 ) -> RepliesOut:
     """Send a message (or a button tap) and get the replies to show."""
     payload = body.payload if body.text is None else None
     # The crisis step first: before the rate limit, the length check and any write.
-    check = await asyncio.to_thread(crisis.check, conversation_id, body.text, payload)
+    conversation_id, check = await asyncio.to_thread(
+        _open_and_check, session_id, authorization, body.text, payload
+    )
     if conversation_id is None:
         if not check.flagged:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again")

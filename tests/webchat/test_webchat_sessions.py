@@ -11,14 +11,14 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from bot.content import get_content
 from bot.gateway.outbound import send_to_person
 from bot.settings import get_settings
 from bot.store import conversations, webchat
 from bot.store.models import Message, WebchatSession, utcnow
-from bot.store.session import get_sessionmaker, in_unit
+from bot.store.session import get_engine, get_sessionmaker, in_unit
 from tests.support.webchat import WebChat
 
 
@@ -116,3 +116,24 @@ def test_the_page_shows_the_privacy_notice_before_the_first_message(
     assert notice in page and html.escape(content.welcome, quote=True) in page
     assert page.index(notice) < page.index('class="msg msg--assistant msg--intro"')
     assert "{{" not in page
+
+
+def test_a_message_is_read_in_one_transaction_before_the_crisis_step(
+    gateway_client: TestClient,
+) -> None:
+    """The token, the quiet spell and the crisis step's context come from one read, so a
+    message costs three transactions in all: that read, taking it in, storing the answer."""
+    person = WebChat(gateway_client)
+    person.say(text="hello")
+    engine = get_engine()
+    begun: list[str] = []
+
+    def count(connection: object) -> None:
+        begun.append("begin")
+
+    event.listen(engine, "begin", count)
+    try:
+        assert person.say(text="how do I claim universal credit")
+    finally:
+        event.remove(engine, "begin", count)
+    assert len(begun) == 3
