@@ -18,7 +18,7 @@ ASK_CATEGORY = "suicide"
 # reach `context_cue`; a message that names a method below that is asked about. `distress` is
 # what counts as distress in a message.
 DEFAULT_THRESHOLDS = {
-    "crisis": 0.65,
+    "crisis": 0.7,
     "ask": 0.15,
     "context_crisis_factor": 0.85,
     "context_ask_factor": 0.5,

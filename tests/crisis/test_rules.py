@@ -119,7 +119,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "stabbed": (["i've just been stabbed", "i got glassed"], ["i was stabbed years ago"]),
     "threat-to-kill-me": (
         ["they're coming to kill me", "some lads said they'll stab me"],
-        ["my mam is going to kill me when she sees my tattoo", "they're gonna kill me lol"],
+        [
+            "my mam is going to kill me when she sees my tattoo",
+            "they're gonna kill me lol",
+            "the lads will kill me for skipping footy again",
+        ],
     ),
     "at-my-door": (
         ["there's people outside my door saying they'll kill me"],

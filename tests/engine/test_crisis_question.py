@@ -27,7 +27,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from engine.crisis_question import CrisisQuestionPolicy
 
 LISTEN = "action_listen"
-UNSURE = "the debts are too much i cant cope"  # debt, and the detector is unsure
+UNSURE = "the debts are too much, i cant do this anymore"  # debt; the detector is unsure
 UNSURE_NO_TOPIC = "i cant do this anymore"  # the detector is unsure, the classifier too
 PLAIN = "how do i claim universal credit"
 
