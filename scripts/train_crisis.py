@@ -35,6 +35,7 @@ DEV2 = ROOT / "content" / "crisis" / "dev2.yml"  # read only for totals
 DEV3 = ROOT / "content" / "crisis" / "dev3.yml"  # read only for totals
 DEV4 = ROOT / "content" / "crisis" / "dev4.yml"  # read only for totals
 DEV5 = ROOT / "content" / "crisis" / "dev5.yml"  # used to find gaps and choose the crisis bar
+DEV6 = ROOT / "content" / "crisis" / "dev6.yml"  # standard English and long posts; used for gaps
 LABELS = ("none", "distress", "method", *decide.CATEGORIES)
 SOFT_KIND = "ambiguous"  # trained half on its label, half on distress
 C = 20.0
@@ -346,6 +347,7 @@ def main() -> None:
     dev_report(final, DEV3, False)
     dev_report(final, DEV4, False)
     dev_report(final, DEV5, VERBOSE)
+    dev_report(final, DEV6, VERBOSE)
     kept = save(fitted, thresholds, len(rows))
     print(
         f"saved {MODEL_FILE.relative_to(ROOT)}: {kept} feature rows, "

@@ -17,7 +17,13 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "suicide-word": (
         ["i feel suicidal", "sucidal thoughts again", "been thinking about suicide"],
-        ["i went to a suicide prevention talk", "i'm not suicidal, just skint"],
+        [
+            "i went to a suicide prevention talk",
+            "i'm not suicidal, just skint",
+            "it's five years since my brother's suicide and we're doing ok",
+            "my mate said he'd had thoughts of suicide but he's getting help now",
+            "what do i say if a friend tells me they're thinking about suicide",
+        ],
     ),
     "kms": (["i wanna kms", "thinking of unaliving myself"], ["kms lol this queue"]),
     "end-my-life": (
@@ -80,11 +86,19 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "self-harm-word": (
         ["i've been self harming again", "selfharm is all that helps"],
-        ["i used to self harm as a teenager", "my daughter self harms, how do i help her"],
+        [
+            "i used to self harm as a teenager",
+            "my daughter self harms, how do i help her",
+            "how should i talk to my son about self harm before he starts secondary",
+        ],
     ),
     "cut-myself": (
         ["i cut myself last night", "been burning meself"],
-        ["i cut myself shaving", "i burnt myself on the oven"],
+        [
+            "i cut myself shaving",
+            "i burnt myself on the oven",
+            "the nurse asked if i'd been hurting myself and i said no, it's just my sleep",
+        ],
     ),
     "cut-body": (["i cut my arms again", "been slashing my wrists"], ["i cut my legs shaving"]),
     "urge-to-cut": (["the urge to cut is really bad"], ["i get the urge to eat at night"]),
@@ -105,7 +119,10 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "gone-blue": (["his lips have gone blue"], ["my hair's gone blue lol"]),
     "other-overdosed": (
         ["my friend has overdosed", "my brother took loads of tablets"],
-        ["my brother overdosed years ago and he's doing well now"],
+        [
+            "my brother overdosed years ago and he's doing well now",
+            "when i read about someone overdosing on spice it keeps me clean",
+        ],
     ),
     "other-cut-bleeding": (
         ["my daughter's cut her arm badly and it's pouring with blood"],
