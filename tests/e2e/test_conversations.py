@@ -154,7 +154,7 @@ def test_unsure_of_a_crisis_asks_first_then_no_answers_the_topic(
     engine_url: str, actions: ActionServer
 ) -> None:
     chat = Chat(engine_url)
-    asked = chat.say("the debts are too much i cant cope")
+    asked = chat.say("the debts are too much, i cant do this anymore")
     assert texts(asked).startswith("Are you thinking about ending your life?")
     assert rows(Contact, conversation_id=chat.sender) == []  # the topic waits for the answer
     replies = chat.say(payloads(asked)["No"])
@@ -170,7 +170,7 @@ def test_unsure_of_a_crisis_mid_referral_asks_first_and_the_form_goes_on(
     chat = Chat(engine_url)
     consent = chat.say("can i refer myself")
     assert "call you" in texts(chat.say(payloads(consent)["Yes, that's OK"]))
-    asked = chat.say("the debts are too much i cant cope")  # not read as a name
+    asked = chat.say("the debts are too much, i cant do this anymore")  # not read as a name
     assert texts(asked).startswith("Are you thinking about ending your life?")
     replies = chat.say(payloads(asked)["No"])
     assert "Thank you for telling me." in texts(replies) and "call you" in texts(replies)
