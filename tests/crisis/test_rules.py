@@ -106,7 +106,10 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["ive taken 30 paracetamol", "swallowed all my mirtazapine an hour ago"],
         ["i took 2 paracetamol for my headache", "i take 12 tablets a day"],
     ),
-    "overdosed": (["i think i've overdosed", "i've taken an overdose"], ["i overdosed years ago"]),
+    "overdosed": (
+        ["i think i've overdosed", "i've taken an overdose"],
+        ["i overdosed years ago", "i've overdosed on coffee this morning, what time is my appointment"],
+    ),
     "too-much-drugs": (["i've had way too much gear"], ["i've taken too many days off work"]),
     "not-breathing": (
         ["my mate isn't breathing", "he's not breathing please help"],
