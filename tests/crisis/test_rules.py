@@ -108,7 +108,10 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "overdosed": (
         ["i think i've overdosed", "i've taken an overdose"],
-        ["i overdosed years ago", "i've overdosed on coffee this morning, what time is my appointment"],
+        [
+            "i overdosed years ago",
+            "i've overdosed on coffee this morning, what time is my appointment",
+        ],
     ),
     "too-much-drugs": (["i've had way too much gear"], ["i've taken too many days off work"]),
     "not-breathing": (
