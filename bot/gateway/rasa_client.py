@@ -1,5 +1,9 @@
 """The Rasa engine's REST channel, over one pooled HTTP client (connections are reused).
 
+httpx's interface over aiohttp's HTTP (httpx-aiohttp): every message makes one request, and
+httpx's own HTTP/1.1 cost about 1.2 ms of it on loopback against 0.5 ms this way. Tests pass a
+client of their own (httpx's MockTransport).
+
 The person waits at most ENGINE_TIMEOUT_S for an answer; the request itself is not cut then
 (cutting it would make Rasa drop the turn's state while the action server's work, a saved
 referral, stays), but runs on for up to ENGINE_LATE_S, and the caller gets it to settle later.
@@ -10,10 +14,24 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 ENGINE_TIMEOUT_S = 5.0
 ENGINE_LATE_S = 60.0
+
+
+# Any failure of a request: httpx's errors, and an aiohttp error httpx-aiohttp leaves unmapped.
+_FAILED = (httpx.HTTPError, aiohttp.ClientError)
+# What a kept connection to a dead engine worker raises: httpx's own errors, and the one
+# httpx-aiohttp maps aiohttp's "server disconnected" and "connection reset" to.
+_DEAD_CONNECTION = (
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.ConnectTimeout,
+)
 
 
 class EngineUnavailable(Exception):
@@ -38,7 +56,9 @@ class RasaClient:
         wait_s: float = ENGINE_TIMEOUT_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.AsyncClient(timeout=ENGINE_LATE_S)
+        self.client = client or httpx.AsyncClient(
+            timeout=ENGINE_LATE_S, transport=AiohttpTransport(trust_env=False)
+        )
         self.wait_s = wait_s
 
     async def send(
@@ -70,13 +90,13 @@ class RasaClient:
         try:
             try:
                 response = await self.client.post(url, json=body, timeout=ENGINE_LATE_S)
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            except _DEAD_CONNECTION:
                 # A kept connection to an engine worker that has since died (or an engine
                 # restarted): no answer came back, so try once more on a new connection.
                 response = await self.client.post(url, json=body, timeout=ENGINE_LATE_S)
             response.raise_for_status()
             replies = response.json()
-        except (httpx.HTTPError, ValueError) as error:
+        except (*_FAILED, ValueError) as error:
             raise EngineUnavailable(type(error).__name__) from error
         if not isinstance(replies, list) or not replies:
             # Rasa answers 200 with no messages when the action server is down.
@@ -87,7 +107,7 @@ class RasaClient:
         """True when the engine answers on its root URL."""
         try:
             return (await self.client.get(f"{self.base_url}/", timeout=2)).status_code == 200
-        except httpx.HTTPError:
+        except _FAILED:
             return False
 
     async def stores(self) -> dict[str, Any] | None:
@@ -96,7 +116,7 @@ class RasaClient:
         try:
             answer = await self.client.get(f"{self.base_url}/webhooks/health/", timeout=3)
             report = answer.json()
-        except (httpx.HTTPError, ValueError):
+        except (*_FAILED, ValueError):
             return None
         return report if isinstance(report, dict) else None
 
