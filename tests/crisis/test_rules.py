@@ -262,3 +262,27 @@ def test_a_rule_with_an_unknown_category_fails_at_load(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError):
         load_patterns(str(broken))
+
+
+def test_a_pattern_with_a_capital_letter_fails_at_load(tmp_path: Path) -> None:
+    """Rules match the lower-cased message case-sensitively: a capital would never match."""
+    broken = tmp_path / "patterns.yml"
+    broken.write_text(
+        "version: 2\npriority: [suicide]\n"
+        "rules:\n  - {id: x, category: suicide, pattern: '\\bEnd it\\b'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="lower case"):
+        load_patterns(str(broken))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I WANT TO KILL MYSELF",
+        "I Want To End It All Tonight",
+        "MY MATE TOOK LOADS OF PILLS AND WON'T WAKE UP",
+    ],
+)
+def test_rules_catch_a_message_in_capitals(text: str) -> None:
+    assert matching_rule(text, forms(text)[1]) is not None
