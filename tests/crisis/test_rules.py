@@ -22,6 +22,9 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "i'm not suicidal, just skint",
             "it's five years since my brother's suicide and we're doing ok",
             "my mate said he'd had thoughts of suicide but he's getting help now",
+            "does the council pay for a funeral if someone dies by suicide",
+            "phoning hmrc on a monday is suicide lol",
+            "i was suicidal when i got out, the meds and my key worker sorted me",
             "what do i say if a friend tells me they're thinking about suicide",
         ],
     ),
@@ -32,7 +35,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "want-to-die": (
         ["i just want to die", "honestly i wanna die", "i deserve to die"],
-        ["i want to die of embarrassment", "i'm dying for a brew"],
+        [
+            "i want to die of embarrassment",
+            "i'm dying for a brew",
+            "i don't feel like i want to die any more, now i want a job",
+        ],
     ),
     "wish-dead": (
         ["i wish i was dead", "they'd be better off without me", "i'd be better off dead"],
@@ -40,7 +47,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "dont-want-to-live": (
         ["i dont want to live anymore", "i don't want to be alive", "i dont wanna exist"],
-        ["i dont want to live in bolton", "i don't want to wake up early for my appointment"],
+        [
+            "i dont want to live in bolton",
+            "i don't want to wake up early for my appointment",
+            "that song i don't want to live forever is stuck in my head",
+        ],
     ),
     "no-point-living": (
         ["whats the point in living", "no point going on"],
@@ -57,7 +68,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     "noose": (["i've tied a noose", "rope round my neck"], ["is the hostel ligature free"]),
     "jump-from-height": (
         ["i'm going to jump off the bridge", "thinking about stepping in front of a train"],
-        ["i'll jump on the tram to town", "step on the bus at piccadilly"],
+        [
+            "i'll jump on the tram to town",
+            "step on the bus at piccadilly",
+            "i used to think about jumping off that bridge, today i walked over it proud",
+        ],
     ),
     "never-wake-up": (
         ["i hope i dont wake up", "i want to go to sleep and never wake up"],
@@ -110,6 +125,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["i think i've overdosed", "i've taken an overdose"],
         [
             "i overdosed years ago",
+            "i overdosed twice when i was using, clean four years now",
             "i've overdosed on coffee this morning, what time is my appointment",
         ],
     ),
@@ -128,6 +144,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         [
             "my brother overdosed years ago and he's doing well now",
             "when i read about someone overdosing on spice it keeps me clean",
+            "in eastenders last night someone took an overdose",
         ],
     ),
     "other-cut-bleeding": (
@@ -158,7 +175,10 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["i'm not safe", "i don't feel safe at home"],
         ["i'm not safe to drive on my meds", "i don't feel safe telling my PO"],
     ),
-    "want-me-dead": (["they want me dead"], ["lol they want me dead for eating the last biscuit"]),
+    "want-me-dead": (
+        ["they want me dead"],
+        ["lol they want me dead for eating the last biscuit", "i swear this printer wants me dead"],
+    ),
     "arson": (["someone put petrol through my letterbox"], ["my flat was set on fire in 2019"]),
     "partner-hits-me": (
         ["my partner hits me", "he punched me last night", "the missus batters me"],
@@ -175,7 +195,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "domestic-abuse": (
         ["i'm being abused", "my partner is abusive", "domestic violence"],
-        ["i'm doing a domestic abuse course for my probation", "my conviction was domestic abuse"],
+        [
+            "i'm doing a domestic abuse course for my probation",
+            "my conviction was domestic abuse",
+            "is there a domestic abuse number for the hostel noticeboard",
+        ],
     ),
     "kill-me-if-i-leave": (["he'll kill me if i leave"], ["they'll sanction me if i leave my job"]),
     "if-i-leave-threat": (
@@ -184,7 +208,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "strangled-me": (
         ["he strangled me", "grabbed me by the throat"],
-        ["that film was choking me up"],
+        ["that film was choking me up", "the damp in this flat is choking me"],
     ),
     "raped": (
         ["he raped me", "she forced me to have sex"],
