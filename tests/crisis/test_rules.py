@@ -122,11 +122,13 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["i took 2 paracetamol for my headache", "i take 12 tablets a day"],
     ),
     "overdosed": (
-        ["i think i've overdosed", "i've taken an overdose"],
+        ["i think i've overdosed", "i've taken an overdose", "od'd need help", "i think i od'd"],
         [
             "i overdosed years ago",
             "i overdosed twice when i was using, clean four years now",
             "i've overdosed on coffee this morning, what time is my appointment",
+            "i od'd on coffee this morning",
+            "odd question but can i get a bus pass",
         ],
     ),
     "too-much-drugs": (["i've had way too much gear"], ["i've taken too many days off work"]),
