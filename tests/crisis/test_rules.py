@@ -165,6 +165,8 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "my mam is going to kill me when she sees my tattoo",
             "they're gonna kill me lol",
             "the lads will kill me for skipping footy again",
+            "im gonna be late for probation, they'll kill me",
+            "if i miss my jobcentre appointment again they'll kill me",
         ],
     ),
     "at-my-door": (
