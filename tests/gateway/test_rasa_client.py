@@ -34,6 +34,15 @@ async def engine(webhook: Handler) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+async def _send(url: str, text: str, metadata: dict[str, Any] | None = None) -> Any:
+    """One message through a fresh client to `url`, closed afterwards whatever happens."""
+    client = RasaClient(url)
+    try:
+        return await client.send("c1", text, "webchat", metadata)
+    finally:
+        await client.close()
+
+
 async def _echo(request: web.Request) -> web.Response:
     body = await request.json()
     return web.json_response([{"recipient_id": body["sender"], "text": body["message"]}])
@@ -48,11 +57,7 @@ def test_the_engine_answer_comes_back_with_the_channel_in_the_metadata() -> None
 
     async def run() -> list[dict[str, Any]]:
         async with engine(webhook) as url:
-            client = RasaClient(url)
-            try:
-                return await client.send("c1", "hello", "webchat", {"asking": None})
-            finally:
-                await client.close()
+            return await _send(url, "hello", {"asking": None})
 
     assert asyncio.run(run()) == [{"recipient_id": "c1", "text": "hello"}]
     assert seen[0]["metadata"] == {"channel": "webchat", "asking": None}
@@ -72,11 +77,7 @@ def test_a_worker_that_drops_the_connection_is_tried_once_more() -> None:
 
     async def run() -> list[dict[str, Any]]:
         async with engine(webhook) as url:
-            client = RasaClient(url)
-            try:
-                return await client.send("c1", "still there?", "webchat")
-            finally:
-                await client.close()
+            return await _send(url, "still there?")
 
     assert asyncio.run(run()) == [{"recipient_id": "c1", "text": "still there?"}]
     assert calls == 2
@@ -108,22 +109,14 @@ def test_every_failure_is_engine_unavailable(failure: str) -> None:
         return web.Response(text="<html>gateway error</html>")
 
     async def run() -> None:
-        client: RasaClient | None = None
-        try:
-            if failure == "refused":
-                client = RasaClient("http://127.0.0.1:9")  # nothing listens on the discard port
-                await client.send("c1", "hello", "webchat")
-            elif failure == "not_http":
-                async with garbage_server() as url:
-                    client = RasaClient(url)
-                    await client.send("c1", "hello", "webchat")
-            else:
-                async with engine(not_json) as url:
-                    client = RasaClient(url)
-                    await client.send("c1", "hello", "webchat")
-        finally:
-            if client is not None:
-                await client.close()
+        if failure == "refused":
+            await _send("http://127.0.0.1:9", "hello")  # nothing listens on the discard port
+        elif failure == "not_http":
+            async with garbage_server() as url:
+                await _send(url, "hello")
+        else:
+            async with engine(not_json) as url:
+                await _send(url, "hello")
 
     with pytest.raises(EngineUnavailable):
         asyncio.run(run())
