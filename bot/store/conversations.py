@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Case, CursorResult, case, select, update
+from sqlalchemy import Case, CursorResult, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.models import Conversation, Message, TelegramUpdate, utcnow
@@ -137,24 +137,31 @@ def add_message(
     after this write is never followed by a second copy (nor one before it by none).
     `delivery`: "pending" for a later message still to be sent to the person's Telegram chat,
     written with it, so no crash in between leaves it neither sent nor retried."""
-    row = Message(
-        conversation_id=conversation_id,
-        direction=direction,
-        sender=sender,
-        text=text,
-        buttons=list(buttons),
-        delivery=delivery,
-        delivery_next_at=utcnow() if delivery else None,
+    # One INSERT ... RETURNING rather than the ORM's unit of work: it runs on every message
+    # in and out, and the ORM's bookkeeping for an object nobody reads again cost more than
+    # the write itself.
+    at = utcnow()
+    message_id = session.scalar(
+        insert(Message)
+        .values(
+            conversation_id=conversation_id,
+            direction=direction,
+            sender=sender,
+            text=text,
+            buttons=list(buttons),
+            at=at,
+            delivery=delivery,
+            delivery_next_at=at if delivery else None,
+        )
+        .returning(Message.id)
     )
-    session.add(row)
-    session.flush()
     if telegram_update is not None:
         session.execute(
             update(TelegramUpdate)
             .where(TelegramUpdate.update_id == telegram_update)
             .values(state=UpdateState.DONE, lease_until=None)
         )
-    return StoredMessage(row.id, sender, text, list(buttons), row.at.isoformat())
+    return StoredMessage(cast(int, message_id), sender, text, list(buttons), at.isoformat())
 
 
 def withheld(what: str) -> str:

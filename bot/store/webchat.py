@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,7 +38,19 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _matching(row: WebchatSession | None, token: str) -> WebchatSession | None:
+class _SessionRow(Protocol):
+    """A web chat session's row as read: the ORM object, or the columns `read_session` selects."""
+
+    token_hash: str
+    conversation_id: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+_Row = TypeVar("_Row", bound=_SessionRow)
+
+
+def _matching(row: _Row | None, token: str) -> _Row | None:
     """The row if the token is its token; compared in constant time even without a row."""
     expected = row.token_hash if row else _hash("no session")
     matches = hmac.compare_digest(expected, _hash(token))
@@ -74,18 +87,28 @@ def open_session(session_id: str, token: str) -> SessionCheck:
 
 def read_session(session: Session, session_id: str, token: str) -> SessionCheck:
     """`open_session` in the caller's unit of work, so a message's first read of the database
-    (this and the crisis step's context) is one transaction. A failure is raised: the caller
-    falls back to `open_session`."""
-    found, created_at = _by_token(session, session_id, token)
-    if found.conversation_id is None:
+    (this and the crisis step's context) is one transaction; the session's row and its latest
+    message come in one query. A failure is raised: the caller falls back to `open_session`."""
+    last = _last_message_at(WebchatSession.conversation_id).scalar_subquery()
+    columns = (WebchatSession.token_hash, WebchatSession.conversation_id)
+    times = (WebchatSession.created_at, WebchatSession.revoked_at, last)
+    row = session.execute(
+        select(*columns, *times).where(WebchatSession.id == session_id)
+    ).one_or_none()
+    found, created_at = _opened(row, token)
+    if found.conversation_id is None or row is None:
         return found
-    last = session.scalar(_last_message_at(found.conversation_id))
-    return _live_or_ended(found, created_at, last)
+    return _live_or_ended(found, created_at, row[-1])
 
 
 def _by_token(session: Session, session_id: str, token: str) -> tuple[SessionCheck, datetime]:
     """What the token opens before the quiet spell is looked at, and when the session began."""
-    row = _matching(session.get(WebchatSession, session_id), token)
+    return _opened(session.get(WebchatSession, session_id), token)
+
+
+def _opened(row: _SessionRow | None, token: str) -> tuple[SessionCheck, datetime]:
+    """What the token opens of the session `row` (None: no such session)."""
+    row = _matching(row, token)
     if row is None:
         return SessionCheck(), utcnow()
     if row.revoked_at is not None:
@@ -93,7 +116,7 @@ def _by_token(session: Session, session_id: str, token: str) -> tuple[SessionChe
     return SessionCheck(row.conversation_id), aware(row.created_at)
 
 
-def _last_message_at(conversation_id: str) -> Select[datetime]:
+def _last_message_at(conversation_id: Any) -> Select[datetime]:
     return select(func.max(Message.at)).where(Message.conversation_id == conversation_id)
 
 
