@@ -39,6 +39,8 @@ ROWS: list[tuple[str, str, str]] = [  # key, label, better
     ("parse_p50_ms", "NLU parse alone p50 ms", "lower"),
     ("gateway_overhead_p50_ms", "Gateway overhead p50 ms", "lower"),
     ("gateway_overhead_p95_ms", "Gateway overhead p95 ms", "lower"),
+    ("gateway_overhead_p50_ms_gateway_first", "The same p50, gateway asked first", "lower"),
+    ("gateway_overhead_p50_ms_engine_first", "The same p50, engine asked first", "lower"),
     ("growth_early_ms", "Turn ms through the gateway, around turn 5 (fresh cohort)", "lower"),
     ("growth_late_ms", "Turn ms through the gateway, around turn 60", "lower"),
     ("growth_ratio", "Turn around 60 / turn around 5", "lower"),
