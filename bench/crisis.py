@@ -180,9 +180,9 @@ def as_person(engine_url: str, items: Sequence[Item], seed: int) -> tuple[list[s
     """Ours as a person meets it: the gateway's check, run here with the gateway's own code
     and limits, and the engine's answer to the message sent as the gateway sends it (a new
     conversation, the same metadata). Returns the decisions and how often the two differ."""
-    from bot.crisis import assess, warm
+    from bot.crisis import warm
     from bot.gateway import texts
-    from bot.gateway.crisis import RECENT_MESSAGES, SCAN_CHARS, CrisisCheck
+    from bot.gateway.crisis import RECENT_MESSAGES, check_in
     from bot.gateway.router import engine_text
 
     warm()
@@ -193,8 +193,8 @@ def as_person(engine_url: str, items: Sequence[Item], seed: int) -> tuple[list[s
         for item in items:
             recent = item.context[-RECENT_MESSAGES:]
             asking = item.asking if item.asking in texts.FORM_ASKS else None
-            gateway = assess(item.text[:SCAN_CHARS], recent=recent, asking=asking).decision
-            found = CrisisCheck(recent=recent, asking=asking)
+            found = check_in((tuple(recent), asking), item.text)
+            gateway = found.decision
             metadata = {"channel": "webchat", **found.metadata()}
             text = engine_text(item.text) or item.text.replace("/", " ")
             reply = client.post(

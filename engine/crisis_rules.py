@@ -3,8 +3,13 @@
 It runs after the intent classifier and before the FallbackClassifier, so a crisis message is
 never answered as something else, nor met with "I didn't catch that"; and a message the
 detector finds safe is never answered as a crisis because the general classifier guessed so.
-The gateway may send `crisis_asking` (what a form just asked for) and `crisis_recent` (the
-person's earlier messages) in the message metadata; the detector reads both.
+The gateway sends `crisis_asking` (what a form just asked for) in the message metadata, and
+`crisis_found` (`{"decision": "crisis" | "ask", "category": ...}`) when its own check, which
+also read the person's earlier messages, flagged the message. The component checks the words
+itself and takes the stronger of its finding and the gateway's: the earlier messages can only
+raise a decision, never lower it, so this is the decision the detector would reach with them,
+without reading them twice. A caller that holds the earlier messages itself may send them as
+`crisis_recent` instead; the detector then reads them here.
 
 When the detector is unsure (its "ask" band) the message keeps the classifier's intent and
 entities, and `crisis_ask: true` is added to the parse result: understanding and triage are
@@ -29,20 +34,23 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.crisis import Assessment, assess, crisis_intent, load_patterns, warm
+from bot.crisis import CATEGORIES, Assessment, assess, crisis_intent, load_patterns, warm
 
 CRISIS_INTENTS = ("crisis", "crisis_abuse", "crisis_other")
 # The parse-result field that says "ask the crisis question before anything else".
 CRISIS_ASK = "crisis_ask"
 ASKING_KEY = "crisis_asking"
 RECENT_KEY = "crisis_recent"
+FOUND_KEY = "crisis_found"
+_STRENGTH = {"none": 0, "ask": 1, "crisis": 2}
 
 
-def _metadata(message: Message) -> tuple[str | None, Sequence[str]]:
-    """The form's question and the earlier messages the gateway sent, ignoring anything odd."""
+def _metadata(message: Message) -> tuple[str | None, Sequence[str], Assessment | None]:
+    """The form's question, earlier messages and the gateway's finding sent with the message,
+    ignoring anything odd."""
     metadata = message.get(METADATA) or {}
     if not isinstance(metadata, dict):
-        return None, ()
+        return None, (), None
     asking = metadata.get(ASKING_KEY)
     recent = metadata.get(RECENT_KEY) or ()
     if not isinstance(recent, (list, tuple)):
@@ -50,13 +58,27 @@ def _metadata(message: Message) -> tuple[str | None, Sequence[str]]:
     return (
         asking if isinstance(asking, str) else None,
         tuple(r for r in recent if isinstance(r, str)),
+        _gateway_finding(metadata.get(FOUND_KEY)),
     )
 
 
+def _gateway_finding(found: Any) -> Assessment | None:
+    """The gateway's crisis or ask, when it sent a well-formed one."""
+    if not isinstance(found, dict):
+        return None
+    decision, category = found.get("decision"), found.get("category")
+    if decision not in ("crisis", "ask") or category not in CATEGORIES:
+        return None
+    return Assessment(decision, category, 0.0, "gateway")
+
+
 def assessment(message: Message) -> Assessment:
-    """The detector's decision on this message, with the context the gateway sent."""
-    asking, recent = _metadata(message)
-    return assess(message.get(TEXT), recent=recent, asking=asking)
+    """The detector's decision on this message, or the gateway's when that is stronger."""
+    asking, recent, gateway = _metadata(message)
+    own = assess(message.get(TEXT), recent=recent, asking=asking)
+    if gateway is not None and _STRENGTH[gateway.decision] > _STRENGTH[own.decision]:
+        return gateway
+    return own
 
 
 def _set_intent(message: Message, intent: str, confidence: float) -> None:

@@ -47,6 +47,9 @@ _YES_OR_NOT_SURE = frozenset(
 )  # fmt: skip
 _YES_STARTS = ("yes ", "yeah ", "yep ", "not sure ")
 TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"}
+# The metadata keys the engine's crisis check reads (engine/crisis_rules.py).
+FORM_KEY = "crisis_asking"
+FOUND_KEY = "crisis_found"
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,15 @@ class CrisisCheck:
         return CHECK_IS_CRISIS if self.answered_check else text
 
     def metadata(self) -> dict[str, Any]:
-        """What the engine's crisis check reads beside the message (never logged)."""
+        """What the engine's crisis check reads beside the message (never logged): the form's
+        question, and what this check found when it read the earlier messages too. The engine
+        checks the words itself and takes the stronger of the two, so the earlier messages
+        are read once, here, where they are stored, and never copied into its tracker."""
         extra: dict[str, Any] = {}
         if self.asking in texts.FORM_ASKS:
-            extra["crisis_asking"] = self.asking
-        if self.recent:
-            extra["crisis_recent"] = list(self.recent)
+            extra[FORM_KEY] = self.asking
+        if self.flagged and self.category is not None:
+            extra[FOUND_KEY] = {"decision": self.decision, "category": self.category}
         return extra
 
 

@@ -87,3 +87,20 @@ def test_engine_stopped_mid_conversation_then_back(client: TestClient, engine: E
     other = WebChat(client)
     assert "Universal Credit" in joined(other.say(text="how do i claim universal credit"))
     assert [m["from"] for m in person.transcript()].count("person") == 3  # nothing lost
+
+
+def test_a_means_asked_after_low_mood_is_answered_by_the_engine_itself(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gateway reads the earlier message and tells the engine what it found; the engine's
+    own answer is the crisis reply, with its urgent handover (not the gateway's stand-in)."""
+    caplog.set_level("WARNING")
+    person = WebChat(client)
+    crisis_reply = "Your safety matters most right now."  # utter_crisis, as the page shows it
+    assert crisis_reply not in joined(person.say(text="ive been feeling really low lately"))
+    replies = joined(person.say(text="how high is the bridge in stockport"))
+    assert replies.count(crisis_reply) == 1
+    assert "crisis_not_answered_by_engine" not in caplog.text
+    with get_sessionmaker().begin() as session:
+        row = session.get(Conversation, person.conversation_id)
+        assert (row.state, row.urgent, row.handover_reason) == ("waiting", True, "crisis")

@@ -116,7 +116,51 @@ def test_earlier_messages_from_the_gateway_are_read(component: CrisisRuleClassif
     assert intent(parse(component, bridge, metadata={"crisis_recent": DISTRESS})) == "crisis"
 
 
+def found(decision: str, category: str = "suicide") -> dict[str, Any]:
+    """The metadata the gateway sends when its own check flagged the message."""
+    return {"crisis_found": {"decision": decision, "category": category}}
+
+
+def test_the_gateways_finding_raises_a_decision_and_never_lowers_one(
+    component: CrisisRuleClassifier,
+) -> None:
+    bridge = "how high is the bridge in stockport"
+    assert intent(parse(component, bridge, metadata=found("crisis"))) == "crisis"
+    hit = parse(component, "he has my phone", metadata=found("crisis", "abuse"))
+    assert intent(hit) == "crisis_abuse"
+    asked = parse(component, bridge, metadata=found("ask"))
+    assert intent(asked) == "uc_claim" and asks(asked)
+    # The engine's own reading of the words stands when it is the stronger.
+    assert intent(parse(component, "i want to kill myself", metadata=found("ask"))) == "crisis"
+
+
+def test_the_gateways_finding_with_the_context_decides_as_reading_the_context_here(
+    component: CrisisRuleClassifier,
+) -> None:
+    """What the gateway sends for each held-out message with earlier messages gives the
+    decision the engine reaches when it reads those messages itself."""
+    from bot.crisis import assess
+
+    doc = yaml.safe_load(HELDOUT.read_text(encoding="utf-8")) or {}
+    items = (doc.get("positives") or []) + (doc.get("negatives") or [])
+    with_context = [i for i in items if i.get("context")]
+    assert len(with_context) >= 50
+    for item in with_context:
+        asking = {"crisis_asking": item["asking"]} if item.get("asking") else {}
+        gateway = assess(item["text"], recent=item["context"], asking=item.get("asking"))
+        sent = found(gateway.decision, gateway.category) if gateway.category else {}
+        read_here = parse(
+            component, item["text"], metadata={"crisis_recent": item["context"], **asking}
+        )
+        told = parse(component, item["text"], metadata={**sent, **asking})
+        assert (intent(told), asks(told)) == (intent(read_here), asks(read_here)), item["text"]
+
+
 def test_odd_metadata_is_ignored(component: CrisisRuleClassifier) -> None:
+    wrong = ("yes", {"decision": "none", "category": "suicide"}, {"decision": "crisis"})
+    for sent in wrong:
+        parsed = parse(component, "how do i claim uc", metadata={"crisis_found": sent})
+        assert intent(parsed) == "uc_claim" and not asks(parsed)
     odd = {"crisis_recent": "not a list", "crisis_asking": 7}
     assert intent(parse(component, "i want to kill myself", metadata=odd)) == "crisis"
     assert intent(parse(component, "how do i claim uc", metadata=odd)) == "uc_claim"

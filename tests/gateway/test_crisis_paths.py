@@ -270,7 +270,6 @@ def test_a_name_typed_for_the_referral_form_is_read_as_a_name_not_a_crisis(
     assert rasa.received[-1]["metadata"] == {
         "channel": "webchat",
         "crisis_asking": "name",
-        "crisis_recent": ["can i refer myself"],
         "personal_answer": "name",  # kept out of the transcript, forgotten by the engine
     }
     row = conversation(person.conversation_id)
@@ -298,8 +297,25 @@ def test_recent_messages_are_the_last_three_typed_ones_oldest_first(
     person.say(payload="/refer_self")  # a tapped button is not the person's words
     person.say(text="five")
     assert detector.calls[-1]["recent"] == ["two", "three", "four"]
-    assert rasa.received[-1]["metadata"]["crisis_recent"] == ["two", "three", "four"]
-    assert "crisis_asking" not in rasa.received[-1]["metadata"]
+    # Nothing was flagged: the engine gets the channel alone, none of the earlier words.
+    assert rasa.received[-1]["metadata"] == {"channel": "webchat"}
+
+
+def test_the_engine_is_told_what_the_check_found_with_the_earlier_messages(
+    gateway_client: TestClient, rasa: ScriptedRasa, detector: FakeDetector
+) -> None:
+    """The engine checks the words alone and takes the stronger of its finding and this one,
+    so the earlier messages are read once and never copied into its tracker."""
+    detector.findings["how high"] = Assessment("ask", "suicide", 0.3, "context")
+    person = WebChat(gateway_client)
+    person.say(text="everything is pointless")
+    person.say(text="how high is the bridge")
+    assert detector.calls[-1]["recent"] == ["everything is pointless"]
+    metadata = rasa.received[-1]["metadata"]
+    assert metadata == {
+        "channel": "webchat",
+        "crisis_found": {"decision": "ask", "category": "suicide"},
+    }
 
 
 def test_the_assistant_missing_a_crisis_the_gateway_found_is_answered_anyway(
