@@ -8,7 +8,17 @@ import time
 import pytest
 
 import bot.crisis as crisis
-from bot.crisis import CATEGORIES, Assessment, assess, crisis_category, crisis_intent
+from bot.crisis import (
+    CATEGORIES,
+    Assessment,
+    assess,
+    crisis_category,
+    crisis_intent,
+    detector,
+    normalise,
+)
+from bot.crisis.decide import crisis_mass
+from bot.crisis.model import load
 
 BRIDGE = "how high is the bridge in stockport"
 DISTRESS = ["i cant see any way out of this", "everyone would be better off if i wasnt here"]
@@ -135,6 +145,20 @@ def test_a_crisis_buried_in_a_long_message_is_found() -> None:
         "tonight. anyway can you help me with a food parcel"
     )
     assert assess(text).decision == "crisis"
+
+
+def test_a_crisis_read_only_in_a_fragment_of_a_long_sentence_is_asked_about() -> None:
+    """Cut mid-clause, "...ive got nothing left and i wont have" reads as what the sentence
+    does not say: a window alone under WINDOW_CRISIS asks, it does not page an advisor."""
+    text = (
+        "my giro got stopped last month and the council are chasing arrears and ive got "
+        "nothing left and i wont have anything until the new claim goes through next week"
+    )
+    sentences = normalise.sentences(text)
+    windows = detector.probabilities(load(), sentences)
+    whole = detector.probabilities(load(), sentences, windows=False)
+    assert crisis_mass(whole) < 0.7 <= crisis_mass(windows) < detector.WINDOW_CRISIS
+    assert assess(text).decision == "ask"
 
 
 @pytest.mark.parametrize("text", [None, "", "   ", "\U0001f600" * 50])
