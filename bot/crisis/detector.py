@@ -22,6 +22,13 @@ WINDOW, STRIDE = 12, 6  # words per window, and the step between windows
 # about (set on the check sets: their window-only crises on everyday messages read 0.81 and
 # 0.96, those on crises 0.94 and 1.0).
 WINDOW_CRISIS = 0.9
+# A question that only a part of a message (a sentence, a window) calls for needs this much
+# crisis probability in that part; the whole message needs the model's "ask" bar (0.15). Set on
+# the check sets: of their everyday messages asked about, 63 of 129 were asked for a part
+# alone, 23 of them under 0.25; of their crises, three were asked for a part alone, at 0.29,
+# 0.37 and 0.42. It does not apply after distress earlier in the conversation, nor to a message
+# that names a means.
+PART_ASK = 0.25
 MAX_WORDS = 600  # the detector reads this many words of a very long message
 FOLLOW_UP_WORDS = 6  # a message this short right after a crisis is read as part of it
 # After distress, a question of one of these shapes is asked about even when the detector does
@@ -96,6 +103,11 @@ def probabilities(
     worst = dict(most)
     worst["method"] = max(p.get("method", 0.0) for p in scored)
     return worst
+
+
+def _whole_asks(model: Model, sentences: list[list[str]]) -> bool:
+    """Whether the message read whole, not in parts, reaches the bar to ask."""
+    return crisis_mass(model.probabilities(_clip(sentences))) >= model.thresholds["ask"]
 
 
 def rule_for(text: str, sentences: list[list[str]]) -> str | None:
@@ -214,6 +226,12 @@ def assess_with(
             # clearly: cut mid-clause, "...and i wont have" or "i honestly didnt know they
             # wanted it" reads as what the sentence does not say. Ask, do not decide.
             return Assessment("ask", ASK_CATEGORY, found.score, "model")
+    if found.decision == "ask" and found.source == "model" and not (distressed or cue):
+        if crisis_mass(p) < PART_ASK and not _whole_asks(model, sentences):
+            # Only a sentence or a window, read alone, is worrying enough to ask about, and
+            # only a little: the whole message puts its words in context. A message that
+            # names a means (tablets, a bridge...) is still asked about.
+            found = NONE
     if found.decision != "none":
         return found
     words = sum(len(s) for s in sentences)

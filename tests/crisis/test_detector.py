@@ -161,6 +161,20 @@ def test_a_crisis_read_only_in_a_fragment_of_a_long_sentence_is_asked_about() ->
     assert assess(text).decision == "ask"
 
 
+def test_a_little_worry_in_one_sentence_of_an_everyday_message_is_not_asked_about() -> None:
+    """Read alone, "im so done with waiting" is a little worrying (over the whole message's
+    bar to ask); the whole message is a question about a payment. Under PART_ASK a part alone
+    does not call for the question."""
+    text = "Im so done with waiting. When does the first universal credit payment come?"
+    sentences = normalise.sentences(text)
+    part = crisis_mass(detector.probabilities(load(), sentences))
+    whole = crisis_mass(load().probabilities(sentences))
+    assert whole < 0.15 <= part < detector.PART_ASK
+    assert assess(text).decision == "none"
+    # After distress earlier in the conversation, the same words are asked about.
+    assert assess(text, recent=DISTRESS).decision != "none"
+
+
 @pytest.mark.parametrize("text", [None, "", "   ", "\U0001f600" * 50])
 def test_nothing_typed_is_no_crisis(text: str | None) -> None:
     assert assess(text).decision == "none"
