@@ -34,14 +34,21 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.crisis import CATEGORIES, Assessment, assess, crisis_intent, load_patterns, warm
+from bot.crisis import (
+    ASKING_KEY,
+    CATEGORIES,
+    FOUND_KEY,
+    RECENT_KEY,
+    Assessment,
+    assess,
+    crisis_intent,
+    load_patterns,
+    warm,
+)
 
 CRISIS_INTENTS = ("crisis", "crisis_abuse", "crisis_other")
 # The parse-result field that says "ask the crisis question before anything else".
 CRISIS_ASK = "crisis_ask"
-ASKING_KEY = "crisis_asking"
-RECENT_KEY = "crisis_recent"
-FOUND_KEY = "crisis_found"
 _STRENGTH = {"none": 0, "ask": 1, "crisis": 2}
 
 

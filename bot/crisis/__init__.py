@@ -17,10 +17,19 @@ from bot.crisis.detector import assess_with
 from bot.crisis.rules import load_patterns, rule_category
 
 ABUSE = "abuse"
+# The message metadata the engine's crisis check reads, as the gateway sends it: what a form
+# just asked for, the gateway's finding with the earlier messages, or the earlier messages
+# themselves (from a caller without the gateway).
+ASKING_KEY = "crisis_asking"
+FOUND_KEY = "crisis_found"
+RECENT_KEY = "crisis_recent"
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ASKING_KEY",
     "CATEGORIES",
+    "FOUND_KEY",
+    "RECENT_KEY",
     "Assessment",
     "assess",
     "crisis_category",

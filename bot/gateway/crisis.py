@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.crisis import assess, crisis_intent
+from bot.crisis import ASKING_KEY, FOUND_KEY, assess, crisis_intent
 from bot.gateway import texts
 from bot.gateway.alerts import alert_advisors, announce_waiting
 from bot.gateway.availability import crisis_notice
@@ -47,9 +47,6 @@ _YES_OR_NOT_SURE = frozenset(
 )  # fmt: skip
 _YES_STARTS = ("yes ", "yeah ", "yep ", "not sure ")
 TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"}
-# The metadata keys the engine's crisis check reads (engine/crisis_rules.py).
-FORM_KEY = "crisis_asking"
-FOUND_KEY = "crisis_found"
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ class CrisisCheck:
         are read once, here, where they are stored, and never copied into its tracker."""
         extra: dict[str, Any] = {}
         if self.asking in texts.FORM_ASKS:
-            extra[FORM_KEY] = self.asking
+            extra[ASKING_KEY] = self.asking
         if self.flagged and self.category is not None:
             extra[FOUND_KEY] = {"decision": self.decision, "category": self.category}
         return extra
