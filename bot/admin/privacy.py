@@ -20,7 +20,10 @@ DEFAULT_EXPORT_DIR = ROOT / "var" / "exports"
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `export ID`, `erase ID` and `retention [--dry-run]`."""
-    id_help = "a conversation id, a web chat session id, or telegram:<user id>"
+    id_help = (
+        "a conversation id, a web chat session id, or telegram:<user id>; "
+        "put -- before an id that starts with a dash"
+    )
     sub = commands.add_parser("export", help="everything held about one person (JSON and HTML)")
     sub.add_argument("id", help=id_help)
     sub.add_argument(

@@ -57,9 +57,15 @@ def _matching(row: _Row | None, token: str) -> _Row | None:
     return row if row is not None and matches else None
 
 
+def new_session_id() -> str:
+    """A public session id: 128 random bits in hex. Staff paste it into `python -m bot.admin`;
+    a url-safe token can start with "-", which a command line reads as an option."""
+    return secrets.token_hex(16)
+
+
 def create_session() -> tuple[str, str, str]:
     """(session id, token, conversation id); only the token's hash is stored."""
-    session_id, token = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
+    session_id, token = new_session_id(), secrets.token_urlsafe(32)
     with get_sessionmaker().begin() as session:
         # The conversation and its session together: never a conversation nobody can reach.
         conversation_id = create_conversation(session, Channel.WEBCHAT)

@@ -51,6 +51,14 @@ def test_export_writes_json_and_html_and_prints_their_paths(
     )
 
 
+def test_an_id_starting_with_a_dash_is_taken_after_a_double_dash(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Web chat ids made before they were hex could start with "-"; the help says how."""
+    assert main(["export", "--", "-Abc123"], io.StringIO()) == 1
+    assert "nothing" in capsys.readouterr().err.lower()
+
+
 def test_erase_needs_confirmation_then_removes_and_is_audited(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

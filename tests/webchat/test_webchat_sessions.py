@@ -137,3 +137,11 @@ def test_a_message_is_read_in_one_transaction_before_the_crisis_step(
     finally:
         event.remove(engine, "begin", count)
     assert len(begun) == 3
+
+
+def test_a_session_id_can_be_pasted_into_a_command_line() -> None:
+    """Staff give the id to `python -m bot.admin export ID`; an id starting with "-" would be
+    read there as an option. 2,000 url-safe tokens would start with one about 31 times."""
+    ids = [webchat.new_session_id() for _ in range(2000)]
+    assert not [i for i in ids if i.startswith("-")]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
