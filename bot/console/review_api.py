@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -26,6 +26,9 @@ router = APIRouter(
 )
 
 CHANNELS = tuple(values(Channel))
+# A message's row id: a 64-bit integer in both databases. A larger number is a 422, not an
+# overflow inside the database driver.
+MessageId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such conversation or message"}
 }
@@ -121,7 +124,7 @@ def remove_tag(conversation_id: str, tag: str, who: Reviewer, request: Request) 
     "/messages/{message_id}/flag",
     responses=NOT_FOUND | {422: {"description": "not a person's typed message, or bad intent"}},
 )
-def flag(message_id: int, body: FlagIn, who: Reviewer, request: Request) -> dict[str, Any]:
+def flag(message_id: MessageId, body: FlagIn, who: Reviewer, request: Request) -> dict[str, Any]:
     """Flag a person's message as misunderstood, with the intent it should have been (one of
     domain.yml's, or a new name)."""
     return _call(service.flag, who, message_id, body.intent, client_of(request))
@@ -130,7 +133,7 @@ def flag(message_id: int, body: FlagIn, who: Reviewer, request: Request) -> dict
 @router.delete(
     "/messages/{message_id}/flag", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND
 )
-def unflag(message_id: int, who: Reviewer, request: Request) -> None:
+def unflag(message_id: MessageId, who: Reviewer, request: Request) -> None:
     """Take the flag off a message."""
     _call(service.unflag, who, message_id, client_of(request))
 

@@ -235,6 +235,14 @@ def test_marks_tags_and_flags_are_kept_and_audited_without_text(rev: Staff) -> N
     assert all("paid" not in (e.detail or "") for e in audit.events(cid))
 
 
+def test_a_message_id_too_big_for_the_database_is_a_422(rev: Staff) -> None:
+    """Past a 64-bit row id the database driver overflows: the route refuses it first."""
+    huge = 2**63
+    assert rev.send("PUT", f"/messages/{huge}/flag", {"intent": "greet"}).status_code == 422
+    assert rev.send("DELETE", f"/messages/{huge}/flag").status_code == 422
+    assert rev.send("DELETE", f"/messages/{huge - 1}/flag").status_code == 404
+
+
 def test_admins_review_too(app: FastAPI) -> None:
     made = a_conversation()
     admin = Staff(app, "boss", "admin")
