@@ -7,11 +7,13 @@ same window in Redis, so a sender cannot multiply the limit by the number of pro
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections import OrderedDict, deque
 
-import redis.asyncio as redis
+import redis
+import redis.asyncio as aioredis
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class RateLimiter:
         self.limit, self.window_s, self.max_keys = limit, window_s, max_keys
         self._events: OrderedDict[str, deque[float]] = OrderedDict()
         self._swept_at: float | None = None
+        self._lock = threading.Lock()  # called from the event loop and from worker threads
 
     def __len__(self) -> int:
         """How many senders are remembered now."""
@@ -35,7 +38,10 @@ class RateLimiter:
 
     def allow(self, key: str, now: float | None = None) -> bool:
         """Record an event for `key`; False when it is over the limit."""
-        now = time.monotonic() if now is None else now
+        with self._lock:
+            return self._allow(key, time.monotonic() if now is None else now)
+
+    def _allow(self, key: str, now: float) -> bool:
         if self._swept_at is None:
             self._swept_at = now
         elif now - self._swept_at > self.window_s:
@@ -98,23 +104,47 @@ class SharedRateLimiter:
     ) -> None:
         self.limit, self.window_s = limit, window_s
         self.prefix = f"{namespace}:rate:"
-        self._client = redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        # Two clients on one script: `check` on the event loop, `allow` from a worker thread
+        # that is reading the database for the same message anyway.
+        self._client = aioredis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._script = self._client.register_script(_SLIDING_WINDOW)
+        self._sync_client = redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._sync_script = self._sync_client.register_script(_SLIDING_WINDOW)
         self._fallback = RateLimiter(limit, window_s)
+
+    def _args(self, key: str) -> tuple[list[str], list[float | str]]:
+        now = time.time()
+        return [self.prefix + key], [
+            now,
+            self.window_s,
+            self.limit,
+            f"{now}:{uuid.uuid4().hex[:8]}",
+        ]
+
+    def _unavailable(self, key: str, error: Exception) -> bool:
+        logger.warning("shared_rate_limit_unavailable error=%s", type(error).__name__)
+        return self._fallback.allow(key)
 
     async def check(self, key: str) -> bool:
         """Record an event for `key`; False when it is over the limit."""
-        now = time.time()
+        keys, args = self._args(key)
         try:
-            allowed = await self._script(
-                keys=[self.prefix + key],
-                args=[now, self.window_s, self.limit, f"{now}:{uuid.uuid4().hex[:8]}"],
-            )
+            return bool(await self._script(keys=keys, args=args))
         except (redis.RedisError, OSError) as error:
-            logger.warning("shared_rate_limit_unavailable error=%s", type(error).__name__)
-            return self._fallback.allow(key)
-        return bool(allowed)
+            return self._unavailable(key, error)
+
+    def allow(self, key: str) -> bool:
+        """`check` for a worker thread (blocking: never on the event loop)."""
+        keys, args = self._args(key)
+        try:
+            return bool(self._sync_script(keys=keys, args=args))
+        except (redis.RedisError, OSError) as error:
+            return self._unavailable(key, error)
 
     async def close(self) -> None:
-        """Close the connection pool (gateway shutdown)."""
+        """Close both connection pools (gateway shutdown)."""
         await self._client.aclose()
+        self._sync_client.close()
+
+
+Limiter = RateLimiter | SharedRateLimiter

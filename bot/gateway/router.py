@@ -6,7 +6,8 @@ returned to the channel. A crisis is answered whatever else fails or says no.
 
 Each message is two units of work, both off the event loop: taking it in (stored, the state
 read, the call-back steps, a crisis queued) and settling the assistant's answer (a handover,
-the replies). Live events and advisor alerts go out only after a unit has committed. The
+the replies). The web chat's first read (the session, the crisis step) runs at the start of the
+first unit (`handle_opened_message`); Telegram's comes before it. Live events and advisor alerts go out only after a unit has committed. The
 engine call between them holds no transaction; an answer that comes after the gateway stopped
 waiting still takes effect (`_settle_late`).
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +44,14 @@ from bot.vocabulary import WITH_ADVISORS, Channel, ConversationState, Sender
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Reply", "engine_text", "handle_person_message"]
+__all__ = [
+    "NotOpened",
+    "Opened",
+    "Reply",
+    "engine_text",
+    "handle_opened_message",
+    "handle_person_message",
+]
 
 # Answers the engine gives after the gateway stopped waiting, still being settled.
 _late: set[asyncio.Task[None]] = set()
@@ -114,8 +123,7 @@ async def handle_person_message(
     A database failure is raised (the channel asks the person to try again, with the crisis
     numbers), except for a flagged message, which is answered anyway.
     """
-    button = payload.strip() if payload is not None else None
-    shown = button if button is not None else (text or "").strip()
+    button, shown = _what_was_sent(text, payload)
     if button is None and not shown:
         return [Reply(texts.EMPTY)]
     if check is None:
@@ -126,41 +134,126 @@ async def handle_person_message(
     is_button = button is not None
     try:
         unit = await _in_unit(turn, _take_in, turn, shown, is_button, limited)
-        if unit.replies is not None:
-            return unit.replies
-        raw = await _ask_engine(rasa, turn, shown, is_button, unit.personal)
-        if raw is None:
-            unit = await _in_unit(turn, _settle_outage, turn, unit.state)
-        else:
-            try:
-                unit = await _in_unit(turn, _settle, turn, raw, unit.state)
-            except SQLAlchemyError as error:
-                if check.flagged:
-                    raise
-                # The message is stored and the assistant has answered: show the answer
-                # rather than ask for the message again (which would store it twice).
-                logger.error(
-                    "replies_not_stored conversation=%s error=%s",
-                    conversation_id,
-                    type(error).__name__,
-                )
-                return _parse(raw)[0]
-        return unit.replies or []
+        return await _answer(rasa, turn, unit, shown, is_button)
     except SQLAlchemyError as error:
-        if not check.flagged:
+        return await _store_failed(turn, error)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a channel's first read found: the conversation, the crisis step's finding (made
+    before anything is written) and whether the sender is over the rate limit."""
+
+    conversation_id: str
+    check: CrisisCheck
+    limited: bool
+
+
+class NotOpened(Exception):
+    """The first read failed before the crisis step could decide: the channel checks the words
+    on their own (the message was not written)."""
+
+
+async def handle_opened_message(
+    rasa: RasaClient,
+    channel: str,
+    opener: Callable[[Session], Opened],
+    text: str | None = None,
+    payload: str | None = None,
+) -> list[Reply]:
+    """`handle_person_message` for a channel whose first read (the session, the crisis step's
+    context and finding, the rate limit) can share the unit that takes the message in: one
+    transaction and one hand-off to a worker thread fewer for every message. `opener` runs
+    first in that unit; what it raises (a 401, say) comes out unchanged, a database error in
+    it as NotOpened. A database failure after it is handled as in `handle_person_message`."""
+    button, shown = _what_was_sent(text, payload)
+    is_button = button is not None
+    opened: list[Opened] = []
+
+    def open_and_take_in(session: Session) -> tuple[_Turn, _Unit]:
+        try:
+            found = opener(session)
+        except SQLAlchemyError as error:
+            raise NotOpened(type(error).__name__) from error
+        opened.append(found)
+        turn = _Turn(found.conversation_id, channel, found.check)
+        if button is None and not shown:
+            return turn, _Unit(replies=[Reply(texts.EMPTY)])
+        if found.limited and not found.check.flagged:
+            return turn, _Unit(replies=[Reply(texts.SLOW_DOWN)])
+        return turn, _take_in(session, turn, shown, is_button, found.limited)
+
+    try:
+        turn, unit = await asyncio.to_thread(in_unit, open_and_take_in)
+    except SQLAlchemyError as error:  # taking the message in, after the opener had decided
+        if not opened:
+            raise NotOpened(type(error).__name__) from error
+        found = opened[0]
+        return await _store_failed(_Turn(found.conversation_id, channel, found.check), error)
+    _after_commit(turn, unit)
+    try:
+        return await _answer(rasa, turn, unit, shown, is_button)
+    except SQLAlchemyError as error:
+        return await _store_failed(turn, error)
+
+
+def _what_was_sent(text: str | None, payload: str | None) -> tuple[str | None, str]:
+    """(the button's payload or None, what the person sent as shown in the transcript)."""
+    button = payload.strip() if payload is not None else None
+    return button, button if button is not None else (text or "").strip()
+
+
+async def _answer(
+    rasa: RasaClient, turn: _Turn, unit: _Unit, shown: str, is_button: bool
+) -> list[Reply]:
+    """After the message is taken in: the gateway's own answer, or the assistant's, settled."""
+    if unit.replies is not None:
+        return unit.replies
+    raw = await _ask_engine(rasa, turn, shown, is_button, unit.personal)
+    if raw is None:
+        unit = await _in_unit(turn, _settle_outage, turn, unit.state)
+        return unit.replies or []
+    try:
+        unit = await _in_unit(turn, _settle, turn, raw, unit.state)
+    except SQLAlchemyError as error:
+        if turn.check.flagged:
             raise
+        # The message is stored and the assistant has answered: show the answer rather than
+        # ask for the message again (which would store it twice).
         logger.error(
-            "store_failed_in_crisis conversation=%s error=%s", conversation_id, type(error).__name__
+            "replies_not_stored conversation=%s error=%s",
+            turn.conversation_id,
+            type(error).__name__,
         )
-        if turn.escalated:  # queued and alerted before the failure: the reply alone
-            return crisis.replies(check, channel)
-        return await crisis.answer_without_store(conversation_id, channel, check)
+        return _parse(raw)[0]
+    return unit.replies or []
+
+
+async def _store_failed(turn: _Turn, error: SQLAlchemyError) -> list[Reply]:
+    """The database failed on the way: a flagged message is answered anyway (the crisis reply,
+    and the urgent alert unless it went out already); anything else is raised."""
+    if not turn.check.flagged:
+        raise error
+    logger.error(
+        "store_failed_in_crisis conversation=%s error=%s",
+        turn.conversation_id,
+        type(error).__name__,
+    )
+    if turn.escalated:  # queued and alerted before the failure: the reply alone
+        return crisis.replies(turn.check, turn.channel)
+    return await crisis.answer_without_store(turn.conversation_id, turn.channel, turn.check)
 
 
 async def _in_unit(turn: _Turn, step: Any, *args: Any) -> _Unit:
     """Run one step in a unit of work off the event loop; once it has committed, push what it
     stored and tell the advisors what it queued."""
     unit: _Unit = await asyncio.to_thread(in_unit, step, *args)
+    _after_commit(turn, unit)
+    return unit
+
+
+def _after_commit(turn: _Turn, unit: _Unit) -> None:
+    """Push what a committed unit stored and tell the advisors what it queued."""
     turn.escalated = turn.escalated or unit.escalates
     for message in unit.stored:
         publish_message(turn.conversation_id, message, later=turn.late)
@@ -168,7 +261,6 @@ async def _in_unit(turn: _Turn, step: Any, *args: Any) -> _Unit:
         announce_waiting(turn.conversation_id, *unit.waiting, turn.channel)
     if unit.crisis_alert:
         crisis.alert(turn.conversation_id, turn.channel)
-    return unit
 
 
 def _take_in(session: Session, turn: _Turn, shown: str, is_button: bool, limited: bool) -> _Unit:

@@ -26,7 +26,7 @@ from telegram.ext import (
 from bot.gateway import crisis
 from bot.gateway import texts as gateway_texts
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.ratelimit import RateLimiter, SharedRateLimiter
+from bot.gateway.ratelimit import Limiter, RateLimiter
 from bot.gateway.router import Reply, handle_person_message
 from bot.store import telegram as store
 from bot.telegram import texts
@@ -40,7 +40,6 @@ MAX_CALLBACK_BYTES = 64
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE & PRIVATE
 # Set by the webhook around one update: the error handler flags a failure in it.
-Limiter = RateLimiter | SharedRateLimiter
 
 HANDLING_FAILED: ContextVar[asyncio.Event | None] = ContextVar("handling_failed", default=None)
 

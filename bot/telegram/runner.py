@@ -19,8 +19,9 @@ from telegram.ext import Application
 from bot.gateway.alerts import ADVISORS
 from bot.gateway.push import Event, PushHub
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.ratelimit import Limiter
 from bot.settings import Settings
-from bot.telegram.bot import CHANNEL, Limiter, build_application, send_to_chat
+from bot.telegram.bot import CHANNEL, build_application, send_to_chat
 from bot.telegram.delivery import TelegramDeliveries
 from bot.telegram.leader import Leadership
 

@@ -18,13 +18,15 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.gateway import crisis, texts
+from bot.gateway.ratelimit import Limiter
 from bot.gateway.reply import Reply
-from bot.gateway.router import handle_person_message
+from bot.gateway.router import NotOpened, Opened, handle_opened_message, handle_person_message
 from bot.store import conversations, webchat
-from bot.store.session import in_unit, unit_of_work
+from bot.store.session import in_unit
 from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
@@ -137,27 +139,38 @@ def conversation_or_none(session_id: str, authorization: str | None) -> str | No
         return None
 
 
-def _open_and_check(
+def _opener(
+    session_id: str,
+    authorization: str | None,
+    text: str | None,
+    payload: str | None,
+    limiter: Limiter,
+) -> Callable[[Session], Opened]:
+    """The first read, in the unit that takes the message in: the token and the quiet spell,
+    the crisis step with the earlier messages, then the rate limit (a crisis goes through it).
+    401 and 403 as `conversation_for`."""
+    token = _bearer(authorization)
+
+    def open_(session: Session) -> Opened:
+        found = webchat.read_session(session, session_id, token)
+        context = (
+            crisis.read_context(session, found.conversation_id) if found.conversation_id else None
+        )
+        conversation_id = conversation_for_found(found)
+        check = crisis.check_in(context or ((), None), text, payload)
+        return Opened(conversation_id, check, limited=not limiter.allow(conversation_id))
+
+    return open_
+
+
+def _check_unread(
     session_id: str, authorization: str | None, text: str | None, payload: str | None
 ) -> tuple[str | None, crisis.CrisisCheck]:
-    """The session's conversation and the crisis step's finding, from one read of the
-    database (the token, the quiet spell and the context in one transaction). With the
-    database down the conversation is None and the words alone are checked. 401 and 403 as
-    `conversation_for`."""
-    token = _bearer(authorization)
-    context: crisis.Context = ((), None)
-    try:
-        with unit_of_work() as session:
-            found = webchat.read_session(session, session_id, token)
-            if found.conversation_id is not None:
-                context = crisis.read_context(session, found.conversation_id)
-    except SQLAlchemyError:
-        # Part of it could not be read (the messages, say): each part on its own, so a broken
-        # table still leaves the conversation to queue a crisis against.
-        conversation_id = conversation_or_none(session_id, authorization)
-        return conversation_id, crisis.check(conversation_id, text, payload)
-    conversation_id = conversation_for_found(found)
-    return conversation_id, crisis.check_in(context, text, payload)
+    """When the first read failed (the messages table, say): each part on its own, so a broken
+    table still leaves the conversation to queue a crisis against. With the database down the
+    conversation is None and the words alone are checked."""
+    conversation_id = conversation_or_none(session_id, authorization)
+    return conversation_id, crisis.check(conversation_id, text, payload)
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
@@ -194,20 +207,38 @@ async def post_message(
 ) -> RepliesOut:
     """Send a message (or a button tap) and get the replies to show."""
     payload = body.payload if body.text is None else None
-    # The crisis step first: before the rate limit, the length check and any write.
+    limiter = request.app.state.limiter
+    rasa = request.app.state.rasa
+    try:
+        # The crisis step first: before the rate limit, the length check and any write.
+        return _replies_out(
+            await handle_opened_message(
+                rasa,
+                Channel.WEBCHAT,
+                _opener(session_id, authorization, body.text, payload, limiter),
+                text=body.text,
+                payload=payload,
+            )
+        )
+    except NotOpened:
+        logger.error("webchat_first_read_failed")
+    except SQLAlchemyError as error:
+        # The message was not taken in: the page says "try again", with the numbers.
+        logger.error("webchat_store_failed error=%s", type(error).__name__)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
     conversation_id, check = await asyncio.to_thread(
-        _open_and_check, session_id, authorization, body.text, payload
+        _check_unread, session_id, authorization, body.text, payload
     )
     if conversation_id is None:
         if not check.flagged:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again")
         return _replies_out(await crisis.answer_without_store(None, Channel.WEBCHAT, check))
-    limited = not await request.app.state.limiter.check(conversation_id)
+    limited = not await limiter.check(conversation_id)
     if limited and not check.flagged:
         return RepliesOut(messages=[ReplyOut(text=texts.SLOW_DOWN)])
     try:
         replies = await handle_person_message(
-            request.app.state.rasa,
+            rasa,
             conversation_id,
             Channel.WEBCHAT,
             text=body.text,
@@ -216,7 +247,6 @@ async def post_message(
             limited=limited,
         )
     except SQLAlchemyError as error:
-        # The message was not taken in: the page says "try again", with the numbers.
         logger.error("webchat_store_failed error=%s", type(error).__name__)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
     return _replies_out(replies)

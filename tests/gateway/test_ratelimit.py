@@ -45,6 +45,10 @@ def test_the_shared_limit_holds_across_processes() -> None:
             got = [await limiter.check("c1") for limiter in (first, second, first, second)]
             assert got == [True, True, True, False]
             assert await second.check("c2")  # another sender has a window of its own
+            # From a worker thread (the web chat's first read) it is the same window.
+            assert await asyncio.to_thread(first.allow, "c2")
+            assert await second.check("c2")
+            assert not await asyncio.to_thread(second.allow, "c2")
         finally:
             await first.close()
             await second.close()
@@ -60,7 +64,8 @@ def test_without_redis_the_process_keeps_its_own_window() -> None:
     async def run() -> None:
         limiter = SharedRateLimiter("redis://127.0.0.1:1/0", "test", limit=2, window_s=30)
         got = [await limiter.check("c1") for _ in range(3)]
+        from_a_thread = [limiter.allow("c2") for _ in range(3)]
         await limiter.close()
-        assert got == [True, True, False]
+        assert got == from_a_thread == [True, True, False]
 
     asyncio.run(run())
