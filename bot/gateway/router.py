@@ -6,10 +6,11 @@ returned to the channel. A crisis is answered whatever else fails or says no.
 
 Each message is two units of work, both off the event loop: taking it in (stored, the state
 read, the call-back steps, a crisis queued) and settling the assistant's answer (a handover,
-the replies). The web chat's first read (the session, the crisis step) runs at the start of the
-first unit (`handle_opened_message`); Telegram's comes before it. Live events and advisor alerts go out only after a unit has committed. The
-engine call between them holds no transaction; an answer that comes after the gateway stopped
-waiting still takes effect (`_settle_late`).
+the replies). The web chat's first read (the session, the crisis step) runs at the start of
+the first unit (`handle_opened_message`); Telegram's comes before it. Live events and advisor
+alerts go out only after a unit has committed. The engine call between them holds no
+transaction; an answer that comes after the gateway stopped waiting still takes effect
+(`_settle_late`).
 
 An answer to a question that asks for a personal detail (the referral form's, the call-back
 number) is stored and pushed as "[answer to: ...]", never its words, and marked for the engine,
