@@ -39,6 +39,24 @@ CRISIS_TOPICS = {"crisis_abuse": "domestic_abuse", "crisis_other": "third_party"
 NOT_A_TOPIC = frozenset({"service_hours"})
 
 
+# The safety question ("is someone hurting you, or making you feel unsafe, right now?"): a yes
+# to it is the abuse reply, a no is thanked with the abuse helpline.
+SAFETY_QUESTION = "utter_crisis_safety_check"
+
+
+def after_safety_question(events: list[dict[str, Any]]) -> bool:
+    """The assistant's last action before the person's latest message was the safety question."""
+    seen_user = False
+    for event in reversed(events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return bool(event.get("name") == SAFETY_QUESTION)
+    return False
+
+
 def crisis_response(intent: str | None, channel: str) -> str:
     """The response for a crisis intent on a channel; 'for yourself' unless told otherwise."""
     if intent == "crisis_abuse":
@@ -61,8 +79,11 @@ class ActionCrisis(Action):
     @staticmethod
     def reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         """The crisis reply, the urgent handover and the contact record."""
-        # A "yes" or "not sure" to the crisis question arrives as affirm / crisis: for yourself.
+        # A "yes" or "not sure" to the crisis question arrives as affirm / crisis: for yourself;
+        # a typed yes to the safety question is abuse (its buttons send /crisis_abuse).
         intent = latest_intent(tracker)
+        if intent not in CRISIS_RESPONSES and after_safety_question(tracker.events):
+            intent = "crisis_abuse"
         dispatcher.utter_message(response=crisis_response(intent, channel_of(tracker)))
         dispatcher.utter_message(json_message=handover_message("crisis", urgent=True))
         logger.info("crisis_handover conversation=%s", tracker.sender_id)
@@ -72,8 +93,9 @@ class ActionCrisis(Action):
 
 
 class ActionCrisisCheckNo(Action):
-    """'No' to "are you thinking about ending your life?": thank them and go back to the topic
-    (the form carries on by rule; otherwise answer what the asked-about message was about)."""
+    """'No' to "are you thinking about ending your life?" (or to the safety question): thank
+    them and go back to the topic (the form carries on by rule; otherwise answer what the
+    asked-about message was about)."""
 
     def name(self) -> str:
         return "action_crisis_check_no"
@@ -81,7 +103,10 @@ class ActionCrisisCheckNo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_crisis_check_no")
+        safety = after_safety_question(tracker.events)
+        dispatcher.utter_message(
+            response="utter_crisis_safety_check_no" if safety else "utter_crisis_check_no"
+        )
         logger.info("crisis_check_no conversation=%s", tracker.sender_id)
         if tracker.active_loop.get("name"):
             return []

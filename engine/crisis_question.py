@@ -1,11 +1,14 @@
 """The crisis question first: a policy that acts on the NLU's `crisis_ask` mark before the rest.
 
 When the shared detector is unsure about a message, the NLU keeps the message's topic intent and
-adds `crisis_ask: true` to the parse result (engine/crisis_rules.py). This policy, ranked above
-the rule policy, then asks "are you thinking about ending your life?" (`utter_crisis_check`)
-before the topic is answered, and waits for the answer. The rules in data/rules.yml read the
-answer as they always have: yes, not sure or an answer the assistant cannot read is a crisis;
-"no" is thanked and `action_crisis_check_no` answers the topic the marked message was about.
+adds `crisis_ask: <category>` to the parse result (engine/crisis_rules.py). This policy, ranked
+above the rule policy, then asks "are you thinking about ending your life?"
+(`utter_crisis_check`) before the topic is answered, and waits for the answer. When the detector
+read the message most like abuse or danger (the mark is "abuse") it asks "is someone hurting
+you, or making you feel unsafe, right now?" (`utter_crisis_safety_check`) instead. The rules in
+data/rules.yml read the answer: yes, not sure or an answer the assistant cannot read is a
+crisis (after the safety question, the abuse reply); "no" is thanked and
+`action_crisis_check_no` answers the topic the marked message was about.
 
 Why a policy: a rule's user step needs an intent, so "any intent with the mark" would be one rule
 per intent, and no story or rule can state a parse-result field. Why ranked above the rules but
@@ -33,6 +36,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from engine.crisis_rules import CRISIS_ASK
 
 QUESTION = "utter_crisis_check"
+# Asked instead when the detector read the message most like abuse or danger (the mark is
+# "abuse"): "is someone hurting you, or making you feel unsafe, right now?"
+SAFETY_QUESTION = "utter_crisis_safety_check"
+QUESTIONS = (QUESTION, SAFETY_QUESTION)
+SAFETY_MARK = "abuse"
 CRISIS_ACTION = "action_crisis"
 NO = "deny"
 # Above the rule policy (4), so the question comes before the topic's rule.
@@ -42,6 +50,14 @@ PRIORITY = 5
 def marked(message: UserUttered | None) -> bool:
     """The NLU wants the crisis question asked about this message."""
     return bool(message is not None and (message.parse_data or {}).get(CRISIS_ASK))
+
+
+def question_for(message: UserUttered) -> str:
+    """The question the mark asks for: the safety one for abuse, else the crisis one (the
+    mark is the category, or `true` from an engine before categories were marked)."""
+    return (
+        SAFETY_QUESTION if (message.parse_data or {}).get(CRISIS_ASK) == SAFETY_MARK else QUESTION
+    )
 
 
 def answers_the_question(tracker: DialogueStateTracker) -> bool:
@@ -54,19 +70,20 @@ def answers_the_question(tracker: DialogueStateTracker) -> bool:
             seen_user = True
         elif seen_user and isinstance(event, ActionExecuted):
             if event.action_name != ACTION_LISTEN_NAME:
-                return event.action_name == QUESTION
+                return event.action_name in QUESTIONS
     return False
 
 
 def next_action(tracker: DialogueStateTracker) -> str | None:
     """The action the crisis question needs now, or None to leave the turn to the rest."""
     latest = tracker.latest_action_name
-    if latest in (QUESTION, CRISIS_ACTION):
+    if latest in (*QUESTIONS, CRISIS_ACTION):
         return ACTION_LISTEN_NAME  # each ends the assistant's turn, whatever led to it
-    if latest != ACTION_LISTEN_NAME or not marked(tracker.latest_message):
+    message = tracker.latest_message
+    if latest != ACTION_LISTEN_NAME or message is None or not marked(message):
         return None
     if not answers_the_question(tracker):
-        return QUESTION
+        return question_for(message)
     intent = (tracker.latest_message.intent or {}).get("name")
     return None if intent == NO else CRISIS_ACTION
 

@@ -12,7 +12,7 @@ without reading them twice. A caller that holds the earlier messages itself may 
 `crisis_recent` instead; the detector then reads them here.
 
 When the detector is unsure (its "ask" band) the message keeps the classifier's intent and
-entities, and `crisis_ask: true` is added to the parse result: understanding and triage are
+entities, and `crisis_ask: <category>` is added to the parse result: understanding and triage are
 kept apart. The dialogue acts on the mark first (engine/crisis_question.py asks "are you
 thinking about ending your life?"), and after a "no" the assistant answers the topic the
 intent names. A parse-result field rather than an intent, so `rasa test nlu` scores what the
@@ -141,5 +141,6 @@ class CrisisRuleClassifier(GraphComponent, IntentClassifier):
             if (message.get(INTENT) or {}).get("name") in CRISIS_INTENTS:
                 _demote(message)
             if found.decision == "ask":
-                message.set(CRISIS_ASK, True, add_to_output=True)
+                # The mark is the category, which picks the question (engine/crisis_question.py).
+                message.set(CRISIS_ASK, found.category or True, add_to_output=True)
         return messages

@@ -10,6 +10,18 @@ from dataclasses import dataclass
 
 CATEGORIES = ("suicide", "self_harm", "overdose", "third_party", "danger", "abuse")
 ASK_CATEGORY = "suicide"
+# The question in the middle band follows what the message reads most like: abuse and danger
+# are asked "is someone hurting you, or making you feel unsafe, right now?", the rest "are you
+# thinking about ending your life?" (a message about a partner's control is not asked about
+# suicide).
+SAFETY_CATEGORIES = frozenset({"danger", "abuse"})
+SAFETY_ASK_CATEGORY = "abuse"
+
+
+def question_category(category: str | None) -> str:
+    """The category an "ask" carries, which picks the question: abuse for the safety one."""
+    return SAFETY_ASK_CATEGORY if category in SAFETY_CATEGORIES else ASK_CATEGORY
+
 
 # Probability of any crisis label at which the detector says crisis / asks. After distress in
 # the last few messages the bars are multiplied by the context factors, and a method-seeking
@@ -85,5 +97,5 @@ def decide(
         if method_cue:
             return Assessment("ask", ASK_CATEGORY, round(method + mass, 4), "context")
     if mass >= ask_bar:
-        return Assessment("ask", ASK_CATEGORY, round(mass, 4), "model")
+        return Assessment("ask", question_category(category), round(mass, 4), "model")
     return NONE

@@ -12,7 +12,15 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from bot.crisis import normalise
-from bot.crisis.decide import ASK_CATEGORY, NONE, Assessment, crisis_mass, decide, is_distress
+from bot.crisis.decide import (
+    ASK_CATEGORY,
+    NONE,
+    Assessment,
+    crisis_mass,
+    decide,
+    is_distress,
+    question_category,
+)
 from bot.crisis.model import Model
 from bot.crisis.rules import rule_category
 
@@ -225,7 +233,7 @@ def assess_with(
             # Only a window, a fragment of a long sentence, reads as a crisis, and not
             # clearly: cut mid-clause, "...and i wont have" or "i honestly didnt know they
             # wanted it" reads as what the sentence does not say. Ask, do not decide.
-            return Assessment("ask", ASK_CATEGORY, found.score, "model")
+            return Assessment("ask", question_category(found.category), found.score, "model")
     if found.decision == "ask" and found.source == "model" and not (distressed or cue):
         if crisis_mass(p) < PART_ASK and not _whole_asks(model, sentences):
             # Only a sentence or a window, read alone, is worrying enough to ask about, and

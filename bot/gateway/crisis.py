@@ -34,9 +34,8 @@ logger = logging.getLogger(__name__)
 
 SCAN_CHARS = texts.MAX_MESSAGE_CHARS  # an over-long message is checked on its first part
 RECENT_MESSAGES = 3
-# Sent to the assistant for a yes or not sure to the crisis question, whoever asked it.
-CHECK_IS_CRISIS = "/crisis"
-# Typed answers to "are you thinking about ending your life?" that count as yes or not sure.
+# Typed answers to "are you thinking about ending your life?" (or "is someone hurting you, or
+# making you feel unsafe, right now?") that count as yes or not sure.
 _YES_OR_NOT_SURE = frozenset(
     {
         "yes", "y", "ye", "yeah", "yea", "yep", "yh", "aye", "i am", "yes i am", "yeah i am",
@@ -75,8 +74,9 @@ class CrisisCheck:
         return crisis_intent(self.category) or "crisis"
 
     def engine_text(self, text: str) -> str:
-        """What the assistant is sent: a yes or not sure to the crisis question is a crisis."""
-        return CHECK_IS_CRISIS if self.answered_check else text
+        """What the assistant is sent: a yes or not sure to the crisis question is a crisis of
+        the question's category (/crisis, or /crisis_abuse after the safety question)."""
+        return f"/{self.intent}" if self.answered_check else text
 
     def metadata(self) -> dict[str, Any]:
         """What the engine's crisis check reads beside the message (never logged): the form's
@@ -104,8 +104,9 @@ def check(
 def check_in(context: Context, text: str | None = None, payload: str | None = None) -> CrisisCheck:
     """`check` with the context already read (by a caller that reads it with other things)."""
     recent, asking = context
-    if asking == texts.ASKING_CHECK and is_yes_or_not_sure(text, payload):
-        return CrisisCheck("crisis", "suicide", recent, asking, answered_check=True)
+    question = texts.CHECK_QUESTIONS.get(asking or "")
+    if question is not None and is_yes_or_not_sure(text, payload, question[0]):
+        return CrisisCheck("crisis", question[1], recent, asking, answered_check=True)
     words = (text or "").strip()
     if payload is not None or not words:
         return CrisisCheck(recent=recent, asking=asking)
@@ -114,10 +115,12 @@ def check_in(context: Context, text: str | None = None, payload: str | None = No
     return CrisisCheck(found.decision, found.category, recent, asking)
 
 
-def is_yes_or_not_sure(text: str | None, payload: str | None) -> bool:
-    """A yes or not sure to the crisis question, tapped or typed."""
+def is_yes_or_not_sure(
+    text: str | None, payload: str | None, question: str = texts.CRISIS_CHECK
+) -> bool:
+    """A yes or not sure to a crisis question (its response name), tapped or typed."""
     if payload is not None:
-        _, buttons = texts.response(texts.CRISIS_CHECK)
+        _, buttons = texts.response(question)
         no = {b["payload"] for b in buttons if b["title"] == "No"}
         return payload in {b["payload"] for b in buttons} - no
     said = re.sub(r"[\s.!?,]+", " ", (text or "").lower()).strip()
@@ -151,7 +154,7 @@ def replies(found: CrisisCheck, channel: str) -> list[Reply]:
     """The gateway's own answer: the crisis question, or the reviewed reply for the category
     and channel followed by an honest line on when an advisor can reply."""
     if found.decision == "ask":
-        return [Reply(*texts.response(texts.CRISIS_CHECK))]
+        return [Reply(*texts.response(texts.check_question(found.category)))]
     text, _ = texts.response(texts.crisis_response_name(found.intent, channel))
     return [Reply(text), Reply(crisis_notice())]
 

@@ -72,6 +72,12 @@ CRISIS_RESPONSES = {
 }
 ABUSE_BY_CHANNEL: dict[str, str] = {Channel.TELEGRAM: "utter_crisis_abuse_telegram"}
 CRISIS_CHECK = "utter_crisis_check"
+SAFETY_CHECK = "utter_crisis_safety_check"
+
+
+def check_question(category: str | None) -> str:
+    """The question the middle band asks for a category: the safety one for abuse."""
+    return SAFETY_CHECK if category == "abuse" else CRISIS_CHECK
 
 
 def crisis_response_name(intent: str | None, channel: str) -> str:
@@ -83,6 +89,10 @@ def crisis_response_name(intent: str | None, channel: str) -> str:
 
 # What a question asks, so a typed answer is read as that answer first (a name is not a crisis).
 ASKING_CHECK = "crisis_check"
+ASKING_SAFETY = "safety_check"
+# The middle band's two questions: what each asks, its response, and the category a yes or
+# not sure to it is a crisis of (bot/crisis/decide.py picks the question).
+CHECK_QUESTIONS = {ASKING_CHECK: (CRISIS_CHECK, "suicide"), ASKING_SAFETY: (SAFETY_CHECK, "abuse")}
 FORM_ASKS = ("name", "place", "number", "time")
 # The referral questions the domain does not mark: what they ask, by response name.
 MORE_ASKS = {

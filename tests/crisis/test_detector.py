@@ -17,7 +17,7 @@ from bot.crisis import (
     detector,
     normalise,
 )
-from bot.crisis.decide import crisis_mass
+from bot.crisis.decide import DEFAULT_THRESHOLDS, crisis_mass, decide
 from bot.crisis.model import load
 
 BRIDGE = "how high is the bridge in stockport"
@@ -120,6 +120,23 @@ def test_when_unsure_the_detector_asks_about_suicide() -> None:
     found = assess("i cant do this anymore")
     assert (found.decision, found.category, found.source) == ("ask", "suicide", "model")
     assert 0.0 < found.score < 1.0
+
+
+@pytest.mark.parametrize(
+    ("top", "question"),
+    [("abuse", "abuse"), ("danger", "abuse"), ("suicide", "suicide"), ("third_party", "suicide")],
+)
+def test_the_question_follows_what_the_message_reads_most_like(top: str, question: str) -> None:
+    """Unsure about a message that reads most like abuse or danger: the safety question (the
+    ask carries "abuse"), not "are you thinking about ending your life?"."""
+    p = {"none": 0.6, "suicide": 0.05, top: 0.3}
+    found = decide(p, DEFAULT_THRESHOLDS, None, distressed=False)
+    assert (found.decision, found.category) == ("ask", question)
+
+
+def test_a_worry_about_a_partner_is_asked_about_safety() -> None:
+    found = assess("my ex keeps the kids from me as punishment")
+    assert (found.decision, found.category) == ("ask", "abuse")
 
 
 def test_distress_earlier_makes_a_method_question_a_crisis() -> None:

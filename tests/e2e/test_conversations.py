@@ -186,6 +186,30 @@ def test_unsure_of_a_crisis_then_yes_is_a_crisis(engine_url: str, actions: Actio
     assert rows(Contact, conversation_id=chat.sender)[-1].outcome == "crisis"
 
 
+def test_unsure_about_a_partner_asks_about_safety_and_yes_is_the_abuse_reply(
+    engine_url: str, actions: ActionServer
+) -> None:
+    chat = Chat(engine_url)
+    asked = chat.say("my ex keeps the kids from me as punishment")
+    assert texts(asked).startswith("Is someone hurting you, or making you feel unsafe, right now?")
+    assert "ending your life" not in texts(asked)
+    replies = chat.say("yes")  # typed: the engine alone, no gateway in front
+    assert "0808 2000 247" in texts(replies) and "999" in texts(replies)
+    assert handover(replies) == {"reason": "crisis", "urgent": True}
+    [contact] = rows(Contact, conversation_id=chat.sender)
+    assert (contact.outcome, contact.topics) == ("crisis", ["domestic_abuse"])
+
+
+def test_no_to_the_safety_question_is_thanked_with_the_helpline(
+    engine_url: str, actions: ActionServer
+) -> None:
+    chat = Chat(engine_url)
+    asked = chat.say("my ex keeps the kids from me as punishment")
+    replies = chat.say(payloads(asked)["No"])
+    assert texts(replies).startswith("Thank you for telling me.")
+    assert "0808 2000 247" in texts(replies) and handover(replies) is None
+
+
 def test_asking_for_a_person(engine_url: str, actions: ActionServer) -> None:
     chat = Chat(engine_url)
     replies = chat.say("can i talk to a real person")

@@ -29,6 +29,7 @@ from engine.crisis_question import CrisisQuestionPolicy
 LISTEN = "action_listen"
 UNSURE = "the debts are too much, i cant do this anymore"  # debt; the detector is unsure
 UNSURE_NO_TOPIC = "i cant do this anymore"  # the detector is unsure, the classifier too
+UNSAFE = "my ex keeps the kids from me as punishment"  # unsure; reads most like abuse
 PLAIN = "how do i claim universal credit"
 
 
@@ -68,11 +69,31 @@ class Conversation:
 def test_an_unsure_message_keeps_its_topic_and_is_asked_about_first(agent: Any) -> None:
     chat = Conversation(agent)
     parsed = chat.say(UNSURE)
-    assert parsed["intent"]["name"] == "debt" and parsed["crisis_ask"] is True
+    assert parsed["intent"]["name"] == "debt" and parsed["crisis_ask"] == "suicide"
     assert chat.next() == ("utter_crisis_check", CrisisQuestionPolicy.__name__)
     chat.expect("utter_crisis_check", LISTEN)
     assert chat.say("/deny")["intent"]["name"] == "deny"
     chat.expect("action_crisis_check_no", LISTEN)  # the action answers the debt question
+
+
+def test_a_message_that_reads_like_abuse_is_asked_about_safety(agent: Any) -> None:
+    chat = Conversation(agent)
+    assert chat.say(UNSAFE)["crisis_ask"] == "abuse"
+    assert chat.next() == ("utter_crisis_safety_check", CrisisQuestionPolicy.__name__)
+    chat.expect("utter_crisis_safety_check", LISTEN)
+    chat.say("/deny")
+    chat.expect("action_crisis_check_no", LISTEN)
+
+
+@pytest.mark.parametrize("answer", ["/crisis_abuse", "yes", UNSAFE])
+def test_yes_not_sure_or_still_unsure_to_the_safety_question_is_a_crisis(
+    agent: Any, answer: str
+) -> None:
+    chat = Conversation(agent)
+    chat.say(UNSAFE)
+    chat.expect("utter_crisis_safety_check", LISTEN)
+    chat.say(answer)
+    chat.expect("action_crisis", LISTEN)
 
 
 def test_without_the_mark_the_topic_is_answered_at_once(agent: Any) -> None:

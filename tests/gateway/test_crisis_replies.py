@@ -46,9 +46,12 @@ FINDINGS = {
     "my mate took a load of pills": Assessment("crisis", "third_party", 0.95, "model"),
     "my partner hits me": Assessment("crisis", "abuse", 0.96, "model"),
     "whats the highest bridge": Assessment("ask", "suicide", 0.55, "model"),
+    "my ex keeps the kids from me": Assessment("ask", "abuse", 0.42, "model"),
 }
 CRISIS_TEXT, _ = texts.response("utter_crisis")
 CHECK_TEXT, CHECK_BUTTONS = texts.response("utter_crisis_check")
+SAFETY_TEXT, SAFETY_BUTTONS = texts.response("utter_crisis_safety_check")
+ABUSE_TEXT, _ = texts.response("utter_crisis_abuse")
 CHAT = 424242002
 # What a crisis reply must never be followed by (issue 13: "Crisis out of hours").
 NEVER_AFTER_CRISIS = ("earliest", "stay with us", "pick up this conversation now")
@@ -385,3 +388,66 @@ def test_the_web_chat_page_error_carries_the_numbers() -> None:
     assert 'var SAFETY_TEXT = document.body.getAttribute("data-safety");' in script
     assert "116 123" in texts.SAFETY_LINE and "999" in texts.SAFETY_LINE
     assert texts.ERROR.endswith(texts.SAFETY_LINE) and texts.OUTAGE.endswith(texts.SAFETY_LINE)
+
+
+# The safety question, when the message reads most like abuse or danger: "Is someone hurting
+# you, or making you feel unsafe, right now?"
+
+
+def test_the_safety_question_has_its_buttons_and_the_numbers_in_one_message() -> None:
+    assert SAFETY_TEXT.startswith("Is someone hurting you, or making you feel unsafe, right now?")
+    assert "116 123" in SAFETY_TEXT and "999" in SAFETY_TEXT
+    assert [b["title"] for b in SAFETY_BUTTONS] == ["Yes", "No", "Not sure"]
+    assert {b["payload"] for b in SAFETY_BUTTONS if b["title"] != "No"} == {"/crisis_abuse"}
+    assert texts.asking_markers()[SAFETY_TEXT] == texts.ASKING_SAFETY
+    no_text, _ = texts.response("utter_crisis_safety_check_no")
+    assert "999" in no_text and "0808 2000 247" in no_text
+
+
+@pytest.mark.parametrize("answer", [{"payload": "/crisis_abuse"}, {"text": "yeah"}])
+def test_with_the_engine_down_abuse_is_asked_about_safety_and_a_yes_is_abuse(
+    gateway_client: TestClient, rasa: ScriptedRasa, alerts: list[Any], answer: dict[str, str]
+) -> None:
+    person = WebChat(gateway_client)
+    rasa.mode = "down"
+    [question] = person.say(text="my ex keeps the kids from me as punishment")
+    assert (question["text"], question["buttons"]) == (SAFETY_TEXT, SAFETY_BUTTONS)
+    assert conversation(person.conversation_id).urgent is False  # asking is not an alert
+    replies = person.say(**answer)
+    assert replies[0]["text"] == ABUSE_TEXT
+    row = conversation(person.conversation_id)
+    assert (row.state, row.handover_reason, row.urgent) == ("waiting", "crisis", True)
+    assert len(wait_for(alerts)) == 1
+
+
+def test_a_yes_to_the_safety_question_reaches_the_assistant_as_abuse(
+    gateway_client: TestClient, rasa: ScriptedRasa
+) -> None:
+    person = WebChat(gateway_client)
+    rasa.mode = "down"
+    person.say(text="my ex keeps the kids from me as punishment")
+    rasa.mode = "up"
+    person.say(text="yes")
+    assert rasa.messages[-1] == "/crisis_abuse"
+    assert rasa.received[-1]["metadata"]["crisis_found"] == {
+        "decision": "crisis",
+        "category": "abuse",
+    }
+
+
+def test_a_typed_yes_to_the_safety_question_is_the_abuse_reply_from_the_assistant_too(
+    sqlite_url: str,
+) -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    asked = [
+        {"event": "user", "text": "he watches me", "parse_data": {"crisis_ask": "abuse"}},
+        {"event": "action", "name": "utter_crisis_safety_check"},
+        {"event": "bot", "text": SAFETY_TEXT},
+        {"event": "action", "name": "action_listen"},
+    ]
+    tracker = make_tracker("yes", "affirm", channel="webchat", events=asked)
+    messages, _ = run_action(ActionCrisis(), tracker, domain)
+    assert messages[0]["response"] == "utter_crisis_abuse"
+    tracker = make_tracker("no", "deny", events=asked)
+    messages, _ = run_action(ActionCrisisCheckNo(), tracker, {})
+    assert messages[0]["response"] == "utter_crisis_safety_check_no"
