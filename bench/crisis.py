@@ -27,7 +27,9 @@ HELDOUT = ROOT / "tests" / "crisis" / "heldout_crisis.yml"
 # The held-out set's categories (tests/crisis/README.md), in the order the gate prints them.
 CATEGORIES = ("suicide", "self_harm", "overdose", "third_party", "danger", "abuse")
 CRISIS_REPLIES = ("utter_crisis", "utter_crisis_other", "utter_crisis_abuse")
-CHECK_REPLY = "utter_crisis_check"
+# The middle band's questions: "are you thinking about ending your life?", or the safety one
+# when the message reads most like abuse or danger.
+CHECK_REPLIES = ("utter_crisis_check", "utter_crisis_safety_check")
 # Intents that mean a crisis answer; crisis_check means the direct question (never a false
 # alarm, as in tests/crisis/gate.yml).
 CRISIS_INTENTS = frozenset({"crisis", "crisis_abuse", "crisis_other"})
@@ -84,11 +86,11 @@ def intent_decision(intent: str | None) -> str:
 
 
 def reply_decision(
-    replies: Iterable[dict[str, Any]], crisis_texts: Iterable[str], check_text: str
+    replies: Iterable[dict[str, Any]], crisis_texts: Iterable[str], check_texts: Iterable[str]
 ) -> str:
     """What the engine's answer is, read as the gateway reads it: a crisis handover or a crisis
-    reply is a crisis, the crisis question is the question."""
-    texts, asked = set(crisis_texts), False
+    reply is a crisis, either crisis question is the question."""
+    texts, questions, asked = set(crisis_texts), set(check_texts), False
     for reply in replies:
         custom = reply.get("custom")
         handover = custom.get("handover") if isinstance(custom, dict) else None
@@ -96,7 +98,7 @@ def reply_decision(
             return CRISIS
         if reply.get("text") in texts:
             return CRISIS
-        asked = asked or reply.get("text") == check_text
+        asked = asked or reply.get("text") in questions
     return ASK if asked else NONE
 
 
@@ -187,7 +189,7 @@ def as_person(engine_url: str, items: Sequence[Item], seed: int) -> tuple[list[s
 
     warm()
     crisis_texts = [texts.response(name)[0] for name in CRISIS_REPLIES]
-    check_text = texts.response(CHECK_REPLY)[0]
+    check_texts = [texts.response(name)[0] for name in CHECK_REPLIES]
     rng, decisions, differ = random.Random(seed), [], 0
     with httpx.Client(base_url=engine_url, timeout=TIMEOUT_S) as client:
         for item in items:
@@ -202,7 +204,7 @@ def as_person(engine_url: str, items: Sequence[Item], seed: int) -> tuple[list[s
                 json={"sender": sender_id(rng), "message": text, "metadata": metadata},
             )
             reply.raise_for_status()
-            engine = reply_decision(reply.json(), crisis_texts, check_text)
+            engine = reply_decision(reply.json(), crisis_texts, check_texts)
             differ += gateway != engine
             decisions.append(person_decision(gateway, engine))
     return decisions, differ

@@ -19,6 +19,7 @@ from bench.system import memory_figures
 
 CRISIS_TEXTS = ["crisis reply", "crisis reply for someone else", "abuse reply"]
 CHECK_TEXT = "are you thinking about ending your life?"
+SAFETY_TEXT = "is someone hurting you, or making you feel unsafe, right now?"
 
 
 def items(spec: list[tuple[str | None, str | None]]) -> list[crisis.Item]:
@@ -84,6 +85,7 @@ def test_the_reference_is_scored_on_its_predicted_intent(intent: str | None, dec
         ([{"custom": {"handover": {"reason": "crisis", "urgent": True}}}], "crisis"),
         ([{"text": "abuse reply"}], "crisis"),
         ([{"text": CHECK_TEXT, "buttons": [{"title": "Yes", "payload": "/affirm"}]}], "ask"),
+        ([{"text": SAFETY_TEXT, "buttons": [{"title": "No", "payload": "/deny"}]}], "ask"),
         ([{"text": "Here is how to claim"}, {"custom": {"handover": {"reason": "asked"}}}], "none"),
         ([{"text": "Universal Credit is..."}], "none"),
         ([], "none"),
@@ -92,7 +94,7 @@ def test_the_reference_is_scored_on_its_predicted_intent(intent: str | None, dec
 def test_the_engines_answer_is_read_as_the_gateway_reads_it(
     replies: list[dict[str, Any]], decision: str
 ) -> None:
-    assert crisis.reply_decision(replies, CRISIS_TEXTS, CHECK_TEXT) == decision
+    assert crisis.reply_decision(replies, CRISIS_TEXTS, [CHECK_TEXT, SAFETY_TEXT]) == decision
 
 
 @pytest.mark.parametrize(
