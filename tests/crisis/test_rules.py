@@ -142,9 +142,16 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "gone-blue": (["his lips have gone blue"], ["my hair's gone blue lol"]),
     "other-overdosed": (
-        ["my friend has overdosed", "my brother took loads of tablets"],
+        [
+            "my friend has overdosed",
+            "my brother took loads of tablets",
+            "my mate has overdosed and hes not ok, he wont wake up",
+            "my mate's overdosed, is he going to be ok?",
+        ],
         [
             "my brother overdosed years ago and he's doing well now",
+            "my mate overdosed last night and hes in hospital now, hes ok",
+            "my sister took an overdose on friday, she is home now",
             "when i read about someone overdosing on spice it keeps me clean",
             "in eastenders last night someone took an overdose",
         ],
