@@ -44,19 +44,6 @@ NOT_A_TOPIC = frozenset({"service_hours"})
 SAFETY_QUESTION = "utter_crisis_safety_check"
 
 
-def after_safety_question(events: list[dict[str, Any]]) -> bool:
-    """The assistant's last action before the person's latest message was the safety question."""
-    seen_user = False
-    for event in reversed(events):
-        if event.get("event") == "user":
-            if seen_user:
-                return False
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
-            return bool(event.get("name") == SAFETY_QUESTION)
-    return False
-
-
 def crisis_response(intent: str | None, channel: str) -> str:
     """The response for a crisis intent on a channel; 'for yourself' unless told otherwise."""
     if intent == "crisis_abuse":
@@ -82,7 +69,7 @@ class ActionCrisis(Action):
         # A "yes" or "not sure" to the crisis question arrives as affirm / crisis: for yourself;
         # a typed yes to the safety question is abuse (its buttons send /crisis_abuse).
         intent = latest_intent(tracker)
-        if intent not in CRISIS_RESPONSES and after_safety_question(tracker.events):
+        if intent not in CRISIS_RESPONSES and _last_bot_response(tracker) == SAFETY_QUESTION:
             intent = "crisis_abuse"
         dispatcher.utter_message(response=crisis_response(intent, channel_of(tracker)))
         dispatcher.utter_message(json_message=handover_message("crisis", urgent=True))
@@ -103,7 +90,7 @@ class ActionCrisisCheckNo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        safety = after_safety_question(tracker.events)
+        safety = _last_bot_response(tracker) == SAFETY_QUESTION
         dispatcher.utter_message(
             response="utter_crisis_safety_check_no" if safety else "utter_crisis_check_no"
         )

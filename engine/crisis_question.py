@@ -33,6 +33,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.crisis.decide import SAFETY_ASK_CATEGORY
 from engine.crisis_rules import CRISIS_ASK
 
 QUESTION = "utter_crisis_check"
@@ -40,7 +41,7 @@ QUESTION = "utter_crisis_check"
 # "abuse"): "is someone hurting you, or making you feel unsafe, right now?"
 SAFETY_QUESTION = "utter_crisis_safety_check"
 QUESTIONS = (QUESTION, SAFETY_QUESTION)
-SAFETY_MARK = "abuse"
+SAFETY_MARK = SAFETY_ASK_CATEGORY
 CRISIS_ACTION = "action_crisis"
 NO = "deny"
 # Above the rule policy (4), so the question comes before the topic's rule.

@@ -75,11 +75,6 @@ CRISIS_CHECK = "utter_crisis_check"
 SAFETY_CHECK = "utter_crisis_safety_check"
 
 
-def check_question(category: str | None) -> str:
-    """The question the middle band asks for a category: the safety one for abuse."""
-    return SAFETY_CHECK if category == "abuse" else CRISIS_CHECK
-
-
 def crisis_response_name(intent: str | None, channel: str) -> str:
     """The response for a crisis intent on a channel; 'for yourself' unless told otherwise."""
     if intent == "crisis_abuse":
@@ -93,6 +88,16 @@ ASKING_SAFETY = "safety_check"
 # The middle band's two questions: what each asks, its response, and the category a yes or
 # not sure to it is a crisis of (bot/crisis/decide.py picks the question).
 CHECK_QUESTIONS = {ASKING_CHECK: (CRISIS_CHECK, "suicide"), ASKING_SAFETY: (SAFETY_CHECK, "abuse")}
+
+
+def check_question(category: str | None) -> str:
+    """The question the middle band asks for an "ask" of `category`: the safety one for abuse."""
+    for response, asked in CHECK_QUESTIONS.values():
+        if asked == category:
+            return response
+    return CRISIS_CHECK
+
+
 FORM_ASKS = ("name", "place", "number", "time")
 # The referral questions the domain does not mark: what they ask, by response name.
 MORE_ASKS = {

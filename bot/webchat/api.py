@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.gateway import crisis, texts
+from bot.gateway.rasa_client import RasaClient
 from bot.gateway.ratelimit import Limiter
 from bot.gateway.reply import Reply
 from bot.gateway.router import NotOpened, Opened, handle_opened_message, handle_person_message
@@ -152,12 +153,8 @@ def _opener(
     token = _bearer(authorization)
 
     def open_(session: Session) -> Opened:
-        found = webchat.read_session(session, session_id, token)
-        context = (
-            crisis.read_context(session, found.conversation_id) if found.conversation_id else None
-        )
-        conversation_id = conversation_for_found(found)
-        check = crisis.check_in(context or ((), None), text, payload)
+        conversation_id = conversation_for_found(webchat.read_session(session, session_id, token))
+        check = crisis.check_in(crisis.read_context(session, conversation_id), text, payload)
         return Opened(conversation_id, check, limited=not limiter.allow(conversation_id))
 
     return open_
@@ -207,49 +204,59 @@ async def post_message(
 ) -> RepliesOut:
     """Send a message (or a button tap) and get the replies to show."""
     payload = body.payload if body.text is None else None
-    limiter = request.app.state.limiter
-    rasa = request.app.state.rasa
+    limiter, rasa = request.app.state.limiter, request.app.state.rasa
     try:
-        # The crisis step first: before the rate limit, the length check and any write.
-        return _replies_out(
-            await handle_opened_message(
+        try:
+            # The crisis step first: before the rate limit, the length check and any write.
+            replies = await handle_opened_message(
                 rasa,
                 Channel.WEBCHAT,
                 _opener(session_id, authorization, body.text, payload, limiter),
                 text=body.text,
                 payload=payload,
             )
-        )
-    except NotOpened:
-        logger.error("webchat_first_read_failed")
+        except NotOpened:
+            logger.error("webchat_first_read_failed")
+            replies = await _answer_unread(
+                rasa, limiter, session_id, authorization, body.text, payload
+            )
     except SQLAlchemyError as error:
         # The message was not taken in: the page says "try again", with the numbers.
         logger.error("webchat_store_failed error=%s", type(error).__name__)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
+    return _replies_out(replies)
+
+
+async def _answer_unread(
+    rasa: RasaClient,
+    limiter: Limiter,
+    session_id: str,
+    authorization: str | None,
+    text: str | None,
+    payload: str | None,
+) -> list[Reply]:
+    """The message when the first read failed: the crisis step on what could be read, then
+    the rate limit and the router as usual; with no conversation, only a crisis is answered
+    (from the gateway, without the database) and anything else is a 503."""
     conversation_id, check = await asyncio.to_thread(
-        _check_unread, session_id, authorization, body.text, payload
+        _check_unread, session_id, authorization, text, payload
     )
     if conversation_id is None:
         if not check.flagged:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again")
-        return _replies_out(await crisis.answer_without_store(None, Channel.WEBCHAT, check))
+        return await crisis.answer_without_store(None, Channel.WEBCHAT, check)
     limited = not await limiter.check(conversation_id)
     if limited and not check.flagged:
-        return RepliesOut(messages=[ReplyOut(text=texts.SLOW_DOWN)])
-    try:
-        replies = await handle_person_message(
-            rasa,
-            conversation_id,
-            Channel.WEBCHAT,
-            text=body.text,
-            payload=payload,
-            check=check,
-            limited=limited,
-        )
-    except SQLAlchemyError as error:
-        logger.error("webchat_store_failed error=%s", type(error).__name__)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
-    return _replies_out(replies)
+        return [Reply(texts.SLOW_DOWN)]
+    return await handle_person_message(
+        rasa,
+        conversation_id,
+        Channel.WEBCHAT,
+        text=text,
+        payload=payload,
+        check=check,
+        limited=limited,
+    )
 
 
 def _replies_out(replies: list[Reply]) -> RepliesOut:

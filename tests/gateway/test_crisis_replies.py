@@ -442,7 +442,11 @@ def test_a_typed_yes_to_the_safety_question_is_the_abuse_reply_from_the_assistan
     asked = [
         {"event": "user", "text": "he watches me", "parse_data": {"crisis_ask": "abuse"}},
         {"event": "action", "name": "utter_crisis_safety_check"},
-        {"event": "bot", "text": SAFETY_TEXT},
+        {
+            "event": "bot",
+            "text": SAFETY_TEXT,
+            "metadata": {"utter_action": "utter_crisis_safety_check"},
+        },
         {"event": "action", "name": "action_listen"},
     ]
     tracker = make_tracker("yes", "affirm", channel="webchat", events=asked)
