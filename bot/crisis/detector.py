@@ -37,6 +37,19 @@ WINDOW_CRISIS = 0.9
 # 0.37 and 0.42. It does not apply after distress earlier in the conversation, nor to a message
 # that names a means.
 PART_ASK = 0.25
+# A crisis that only a part of a message (a sentence, a window) reads, while the whole message
+# reads under this, is asked about rather than answered as one: "my dad died in March" in a
+# question about a grief group, "my tag died in the night" in one about its charger. Set on the
+# check sets (2026-12-04, nine sets): 14 of their everyday messages had a crisis reply for a
+# part alone with the whole under 0.3, and 3 of their crises (each then asked, at whole 0.04 to
+# 0.15); between 0.3 and 0.5 were 5 clear crises ("My will's done ... I'm ready.") and 5
+# everyday messages. It does not apply after distress earlier in the conversation.
+PART_CRISIS_WHOLE = 0.3
+# A question about a means with no sign of distress ("lethal dose of amitriptyline?", "how deep
+# do you have to cut to bleed out") is asked about once the model's method probability reaches
+# this: on the check sets, 11 crises that had no answer at all, against 3 everyday questions
+# asked ("how many paracetamol can you take in a day? got a bad tooth").
+METHOD_ASK = 0.5
 MAX_WORDS = 600  # the detector reads this many words of a very long message
 FOLLOW_UP_WORDS = 6  # a message this short right after a crisis is read as part of it
 # After distress, a question of one of these shapes is asked about even when the detector does
@@ -227,6 +240,15 @@ def assess_with(
     p = probabilities(model, sentences)
     distressed = earlier in ("crisis", "distress")
     found = decide(p, model.thresholds, None, distressed=distressed, method_cue=cue)
+    if (
+        found.decision == "crisis"
+        and found.source == "model"
+        and not distressed
+        and crisis_mass(model.probabilities(_clip(sentences))) < PART_CRISIS_WHOLE
+    ):
+        # One sentence or window reads as a crisis, but the message as a whole does not: a
+        # death or a dead battery told in a question about something else. Ask, do not page.
+        return Assessment("ask", question_category(found.category), found.score, "model")
     if found.decision == "crisis" and found.source == "model" and crisis_mass(p) < WINDOW_CRISIS:
         whole = probabilities(model, sentences, windows=False)
         if decide(whole, model.thresholds, None, distressed=distressed).decision != "crisis":
@@ -253,4 +275,7 @@ def assess_with(
     if earlier == "mild" and p.get("method", 0.0) >= model.thresholds["context_method"]:
         # A clear question about a means after some sign of low mood: ask, as crisis lines do.
         return Assessment("ask", ASK_CATEGORY, score, "context")
+    if p.get("method", 0.0) >= METHOD_ASK:
+        # A clear question about a means, with nothing said before it: crisis lines ask.
+        return Assessment("ask", ASK_CATEGORY, score, "model")
     return found

@@ -178,6 +178,41 @@ def test_a_crisis_read_only_in_a_fragment_of_a_long_sentence_is_asked_about() ->
     assert assess(text).decision == "ask"
 
 
+def test_a_crisis_read_only_in_one_sentence_of_an_everyday_message_is_asked_about() -> None:
+    """ "hanging about with older kids" read alone is a crisis to the model; the message is a
+    parent asking about youth clubs. When the whole message reads under PART_CRISIS_WHOLE, a
+    part alone asks the question, it does not page an advisor as urgent."""
+    text = (
+        "my lad keeps getting into bother at school, he's been excluded and he's hanging "
+        "about with older kids. I dont want him ending up like me. Any youth clubs?"
+    )
+    sentences = normalise.sentences(text)
+    part = crisis_mass(detector.probabilities(load(), sentences))
+    whole = crisis_mass(load().probabilities(sentences))
+    assert whole < detector.PART_CRISIS_WHOLE and part >= DEFAULT_THRESHOLDS["crisis"]
+    assert assess(text).decision == "ask"
+    # After distress earlier in the conversation the part's reading stands.
+    assert assess(text, recent=DISTRESS).decision == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats a lethal dose of propranolol",
+        "how many co-codamol would it take to kill you",
+        "which car parks in town have roof access at night",
+    ],
+)
+def test_a_question_about_a_means_with_nothing_before_it_is_asked_about(text: str) -> None:
+    """Crisis lines ask about a question on a lethal dose or a roof even when nothing came
+    before it; after distress it is a crisis (the context tests)."""
+    p = detector.probabilities(load(), normalise.sentences(text))
+    assert p["method"] >= detector.METHOD_ASK
+    assert crisis_mass(p) < DEFAULT_THRESHOLDS["crisis"]
+    found = assess(text)
+    assert (found.decision, found.category) == ("ask", "suicide")
+
+
 def test_a_little_worry_in_one_sentence_of_an_everyday_message_is_not_asked_about() -> None:
     """Read alone, "im so done with waiting" is a little worrying (over the whole message's
     bar to ask); the whole message is a question about a payment. Under PART_ASK a part alone
