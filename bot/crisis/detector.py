@@ -26,10 +26,6 @@ from bot.crisis.rules import rule_category
 
 RECENT_TURNS = 3  # distress this many messages back still lowers the bar
 WINDOW, STRIDE = 12, 6  # words per window, and the step between windows
-# A crisis that only a window reads needs this much crisis probability; under it, it is asked
-# about (set on the check sets: their window-only crises on everyday messages read 0.81 and
-# 0.96, those on crises 0.94 and 1.0).
-WINDOW_CRISIS = 0.9
 # A question that only a part of a message (a sentence, a window) calls for needs this much
 # crisis probability in that part; the whole message needs the model's "ask" bar (0.15). Set on
 # the check sets: of their everyday messages asked about, 63 of 129 were asked for a part
@@ -88,13 +84,11 @@ METHOD_WORDS = frozenset(
 )
 
 
-def segments(sentences: list[list[str]], windows: bool = True) -> list[list[list[str]]]:
+def segments(sentences: list[list[str]]) -> list[list[list[str]]]:
     """The whole message, each sentence, and overlapping windows of long sentences."""
     parts = [sentences]
     if len(sentences) > 1:
         parts.extend([s] for s in sentences)
-    if not windows:
-        return parts
     for words in sentences:
         if len(words) > WINDOW + STRIDE:
             for start in range(0, len(words) - STRIDE, STRIDE):
@@ -113,13 +107,11 @@ def _clip(sentences: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def probabilities(
-    model: Model, sentences: list[list[str]], windows: bool = True
-) -> dict[str, float]:
+def probabilities(model: Model, sentences: list[list[str]]) -> dict[str, float]:
     """The probabilities of the most worrying part; method is the highest of any part."""
     if not sentences:
         return {}
-    scored = [model.probabilities(part) for part in segments(_clip(sentences), windows)]
+    scored = [model.probabilities(part) for part in segments(_clip(sentences))]
     most: dict[str, float] = max(scored, key=crisis_mass)
     worst = dict(most)
     worst["method"] = max(p.get("method", 0.0) for p in scored)
@@ -249,13 +241,6 @@ def assess_with(
         # One sentence or window reads as a crisis, but the message as a whole does not: a
         # death or a dead battery told in a question about something else. Ask, do not page.
         return Assessment("ask", question_category(found.category), found.score, "model")
-    if found.decision == "crisis" and found.source == "model" and crisis_mass(p) < WINDOW_CRISIS:
-        whole = probabilities(model, sentences, windows=False)
-        if decide(whole, model.thresholds, None, distressed=distressed).decision != "crisis":
-            # Only a window, a fragment of a long sentence, reads as a crisis, and not
-            # clearly: cut mid-clause, "...and i wont have" or "i honestly didnt know they
-            # wanted it" reads as what the sentence does not say. Ask, do not decide.
-            return Assessment("ask", question_category(found.category), found.score, "model")
     if found.decision == "ask" and found.source == "model" and not (distressed or cue):
         if crisis_mass(p) < PART_ASK and not _whole_asks(model, sentences):
             # Only a sentence or a window, read alone, is worrying enough to ask about, and

@@ -164,27 +164,13 @@ def test_a_crisis_buried_in_a_long_message_is_found() -> None:
     assert assess(text).decision == "crisis"
 
 
-def test_a_crisis_read_only_in_a_fragment_of_a_long_sentence_is_asked_about() -> None:
-    """Cut mid-clause, "...ive got nothing left and i wont have" reads as what the sentence
-    does not say: a window alone under WINDOW_CRISIS asks, it does not page an advisor."""
-    text = (
-        "my giro got stopped last month and the council are chasing arrears and ive got "
-        "nothing left and i wont have anything until the new claim goes through next week"
-    )
-    sentences = normalise.sentences(text)
-    windows = detector.probabilities(load(), sentences)
-    whole = detector.probabilities(load(), sentences, windows=False)
-    assert crisis_mass(whole) < 0.7 <= crisis_mass(windows) < detector.WINDOW_CRISIS
-    assert assess(text).decision == "ask"
-
-
 def test_a_crisis_read_only_in_one_sentence_of_an_everyday_message_is_asked_about() -> None:
-    """ "hanging about with older kids" read alone is a crisis to the model; the message is a
-    parent asking about youth clubs. When the whole message reads under PART_CRISIS_WHOLE, a
+    """Read alone, "she'd had thoughts of suicide" is a crisis to the model; the message is a
+    friend asking how to support her. When the whole message reads under PART_CRISIS_WHOLE, a
     part alone asks the question, it does not page an advisor as urgent."""
     text = (
-        "my lad keeps getting into bother at school, he's been excluded and he's hanging "
-        "about with older kids. I dont want him ending up like me. Any youth clubs?"
+        "My friend told me a while back she'd had thoughts of suicide. She's getting help now "
+        "and she's safe. How do I support her?"
     )
     sentences = normalise.sentences(text)
     part = crisis_mass(detector.probabilities(load(), sentences))
@@ -214,10 +200,12 @@ def test_a_question_about_a_means_with_nothing_before_it_is_asked_about(text: st
 
 
 def test_a_little_worry_in_one_sentence_of_an_everyday_message_is_not_asked_about() -> None:
-    """Read alone, "im so done with waiting" is a little worrying (over the whole message's
-    bar to ask); the whole message is a question about a payment. Under PART_ASK a part alone
-    does not call for the question."""
-    text = "Im so done with waiting. When does the first universal credit payment come?"
+    """Read alone, "im at the end of my tether with them" is a little worrying (over the whole
+    message's bar to ask); the whole message is a question about a payment. Under PART_ASK a
+    part alone does not call for the question."""
+    text = (
+        "Im at the end of my tether with them. When does the first universal credit payment come?"
+    )
     sentences = normalise.sentences(text)
     part = crisis_mass(detector.probabilities(load(), sentences))
     whole = crisis_mass(load().probabilities(sentences))
