@@ -74,7 +74,8 @@ SPEAK = {
     "itd": "it would", "thatd": "that would", "youd": "you would", "theyd": "they would",
     "wouldve": "would have", "couldve": "could have", "shouldve": "should have",
     "cus": "because", "bcuz": "because", "prolly": "probably", "probs": "probably",
-    "multistory": "multistorey",
+    "multistory": "multistorey", "wnt": "want", "wnted": "wanted", "lyf": "life",
+    "lyfe": "life",
 }  # fmt: skip
 # Contractions typed without the apostrophe: kept as they are rather than "corrected".
 SPEAK.update(

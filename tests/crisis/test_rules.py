@@ -26,6 +26,9 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "phoning hmrc on a monday is suicide lol",
             "i was suicidal when i got out, the meds and my key worker sorted me",
             "what do i say if a friend tells me they're thinking about suicide",
+            "it's suicide driving through bolton at half five, can i ring instead",
+            "paying that catalogue off early would be suicide for my budget",
+            "is there a suicide first aid session i can go on as a volunteer",
         ],
     ),
     "kms": (["i wanna kms", "thinking of unaliving myself"], ["kms lol this queue"]),
@@ -105,6 +108,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "i used to self harm as a teenager",
             "my daughter self harms, how do i help her",
             "how should i talk to my son about self harm before he starts secondary",
+            "the mental health first aid day at work covers self harm, what's it like",
         ],
     ),
     "cut-myself": (
@@ -128,6 +132,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "i overdosed twice when i was using, clean four years now",
             "i've overdosed on coffee this morning, what time is my appointment",
             "i od'd on coffee this morning",
+            "i overdosed on mince pies at my nan's, anyway when's the drop in",
             "odd question but can i get a bus pass",
         ],
     ),
@@ -154,6 +159,13 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "my sister took an overdose on friday, she is home now",
             "when i read about someone overdosing on spice it keeps me clean",
             "in eastenders last night someone took an overdose",
+        ],
+    ),
+    "other-about-to-jump": (
+        ["my mate's about to jump", "my brother is going to jump off the viaduct, help"],
+        [
+            "my son's about to jump at the chance of an apprenticeship",
+            "my mate's going to jump on the bus and meet me there",
         ],
     ),
     "other-cut-bleeding": (
@@ -190,7 +202,18 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["they want me dead"],
         ["lol they want me dead for eating the last biscuit", "i swear this printer wants me dead"],
     ),
-    "arson": (["someone put petrol through my letterbox"], ["my flat was set on fire in 2019"]),
+    "arson": (
+        [
+            "someone put petrol through my letterbox",
+            "front door on fire, im upstairs with the kids",
+            "the hallway's alight and i cant get out",
+        ],
+        [
+            "my flat was set on fire in 2019",
+            "nearly set the kitchen on fire doing chips lol",
+            "the kitchen was on fire last year and the landlord never fixed the wall",
+        ],
+    ),
     "partner-hits-me": (
         ["my partner hits me", "he punched me last night", "the missus batters me"],
         ["my brother beat me at fifa", "my mate hit me up about a job", "it hurts me that he left"],
@@ -230,7 +253,18 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["he takes all my money", "she won't let me see my friends", "he checks my phone"],
         ["my mam keeps my bank card for safe keeping", "he won't let me see the kids"],
     ),
-    "stalking": (["my ex is stalking me", "my ex keeps turning up"], ["i was stalked years ago"]),
+    "stalking": (
+        [
+            "my ex is stalking me",
+            "my ex keeps turning up",
+            "my husband keeps turning up at my mum's",
+        ],
+        [
+            "i was stalked years ago",
+            "my father-in-law keeps turning up on a sunday and criticising the kids' tea",
+            "my dad keeps turning up late to contact and the kids get upset",
+        ],
+    ),
 }
 
 
