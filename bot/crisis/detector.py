@@ -39,7 +39,9 @@ PART_ASK = 0.25
 # check sets (2026-12-04, nine sets): 14 of their everyday messages had a crisis reply for a
 # part alone with the whole under 0.3, and 3 of their crises (each then asked, at whole 0.04 to
 # 0.15); between 0.3 and 0.5 were 5 clear crises ("My will's done ... I'm ready.") and 5
-# everyday messages. It does not apply after distress earlier in the conversation.
+# everyday messages. With the model retrained that day: 16 false alarms fewer, 4 crises asked
+# instead of paged. It does not apply after distress earlier in the conversation. (It replaced
+# a bar of 0.9 for a crisis only a window read, which then decided nothing differently.)
 PART_CRISIS_WHOLE = 0.3
 # A question about a means with no sign of distress ("lethal dose of amitriptyline?", "how deep
 # do you have to cut to bleed out") is asked about once the model's method probability reaches
