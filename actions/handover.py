@@ -20,6 +20,7 @@ from actions.common import (
 )
 from actions.intents import CRISIS_ASK
 from actions.referral import clear_referral_slots
+from bot.crisis.decide import QUESTION_RESPONSES, SAFETY_ASK_CATEGORY
 from bot.vocabulary import Channel, Outcome
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ NOT_A_TOPIC = frozenset({"service_hours"})
 
 # The safety question ("is someone hurting you, or making you feel unsafe, right now?"): a yes
 # to it is the abuse reply, a no is thanked with the abuse helpline.
-SAFETY_QUESTION = "utter_crisis_safety_check"
+SAFETY_QUESTION = QUESTION_RESPONSES[SAFETY_ASK_CATEGORY]
 
 
 def crisis_response(intent: str | None, channel: str) -> str:

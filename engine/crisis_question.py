@@ -33,13 +33,13 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.crisis.decide import SAFETY_ASK_CATEGORY
+from bot.crisis.decide import ASK_CATEGORY, QUESTION_RESPONSES, SAFETY_ASK_CATEGORY
 from engine.crisis_rules import CRISIS_ASK
 
-QUESTION = "utter_crisis_check"
+QUESTION = QUESTION_RESPONSES[ASK_CATEGORY]
 # Asked instead when the detector read the message most like abuse or danger (the mark is
 # "abuse"): "is someone hurting you, or making you feel unsafe, right now?"
-SAFETY_QUESTION = "utter_crisis_safety_check"
+SAFETY_QUESTION = QUESTION_RESPONSES[SAFETY_ASK_CATEGORY]
 QUESTIONS = (QUESTION, SAFETY_QUESTION)
 SAFETY_MARK = SAFETY_ASK_CATEGORY
 CRISIS_ACTION = "action_crisis"
@@ -85,7 +85,7 @@ def next_action(tracker: DialogueStateTracker) -> str | None:
         return None
     if not answers_the_question(tracker):
         return question_for(message)
-    intent = (tracker.latest_message.intent or {}).get("name")
+    intent = (message.intent or {}).get("name")
     return None if intent == NO else CRISIS_ACTION
 
 

@@ -16,6 +16,12 @@ ASK_CATEGORY = "suicide"
 # suicide).
 SAFETY_CATEGORIES = frozenset({"danger", "abuse"})
 SAFETY_ASK_CATEGORY = "abuse"
+# The response (domain.yml) that asks each question, by the category an "ask" carries: one table
+# for the gateway, the engine's policy and the actions.
+QUESTION_RESPONSES = {
+    ASK_CATEGORY: "utter_crisis_check",
+    SAFETY_ASK_CATEGORY: "utter_crisis_safety_check",
+}
 
 
 def question_category(category: str | None) -> str:

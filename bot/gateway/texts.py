@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from bot.crisis.decide import ASK_CATEGORY, QUESTION_RESPONSES, SAFETY_ASK_CATEGORY
 from bot.privacy import PROBATION_SHARING
 from bot.settings import ROOT
 from bot.vocabulary import Channel
@@ -71,8 +72,8 @@ CRISIS_RESPONSES = {
     "crisis_other": "utter_crisis_other",
 }
 ABUSE_BY_CHANNEL: dict[str, str] = {Channel.TELEGRAM: "utter_crisis_abuse_telegram"}
-CRISIS_CHECK = "utter_crisis_check"
-SAFETY_CHECK = "utter_crisis_safety_check"
+CRISIS_CHECK = QUESTION_RESPONSES[ASK_CATEGORY]
+SAFETY_CHECK = QUESTION_RESPONSES[SAFETY_ASK_CATEGORY]
 
 
 def crisis_response_name(intent: str | None, channel: str) -> str:
@@ -87,15 +88,15 @@ ASKING_CHECK = "crisis_check"
 ASKING_SAFETY = "safety_check"
 # The middle band's two questions: what each asks, its response, and the category a yes or
 # not sure to it is a crisis of (bot/crisis/decide.py picks the question).
-CHECK_QUESTIONS = {ASKING_CHECK: (CRISIS_CHECK, "suicide"), ASKING_SAFETY: (SAFETY_CHECK, "abuse")}
+CHECK_QUESTIONS = {
+    ASKING_CHECK: (CRISIS_CHECK, ASK_CATEGORY),
+    ASKING_SAFETY: (SAFETY_CHECK, SAFETY_ASK_CATEGORY),
+}
 
 
 def check_question(category: str | None) -> str:
     """The question the middle band asks for an "ask" of `category`: the safety one for abuse."""
-    for response, asked in CHECK_QUESTIONS.values():
-        if asked == category:
-            return response
-    return CRISIS_CHECK
+    return QUESTION_RESPONSES.get(category or "", CRISIS_CHECK)
 
 
 FORM_ASKS = ("name", "place", "number", "time")
