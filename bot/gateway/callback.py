@@ -45,18 +45,18 @@ def moved_on(session: Session, conversation_id: str, text: str, button: bool) ->
 
 
 def handle(
-    session: Session, conversation_id: str, channel: str, text: str, button: bool
+    session: Session, conversation_id: str, channel: str, text: str, button: bool, step: str | None
 ) -> list[tuple[str, list[dict[str, str]]]] | None:
     """The replies for a message in the call-back steps, or None if it is not part of them.
 
     `text` is what the person typed or, with `button`, the payload of a button the gateway
-    offered (only a tapped button can start the steps or answer with its payload).
+    offered (only a tapped button can start the steps or answer with its payload). `step`:
+    where the latest request stands (`callbacks.status`), read with the conversation's state.
     """
     if button and text == OFFER:
         callbacks.ask(session, conversation_id)
         logger.info("callback_offered conversation=%s", conversation_id)
         return [(texts.CALLBACK_CONSENT, texts.CALLBACK_CHOICES)]
-    step = callbacks.status(session, conversation_id)
     if step == "asked":
         if button:
             answer = True if text == YES else False if text == NO else None

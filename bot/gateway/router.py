@@ -38,6 +38,7 @@ from bot.gateway.outbound import message_event, publish_message
 from bot.gateway.push import hub
 from bot.gateway.rasa_client import EngineLate, EngineUnavailable, RasaClient
 from bot.gateway.reply import Reply
+from bot.store import callbacks
 from bot.store import conversations as store
 from bot.store.conversations import StoredMessage
 from bot.store.session import in_unit
@@ -289,7 +290,7 @@ def _take_in(session: Session, turn: _Turn, shown: str, is_button: bool, limited
             telegram_update=turn.telegram_update,
         )
     )
-    state = store.get_state(session, conversation_id)
+    state, callback_step = callbacks.state_and_status(session, conversation_id)
     if state == ConversationState.CLOSED:
         # A person who writes again after an advisor closed the conversation starts afresh
         # with the assistant, in the same record.
@@ -298,7 +299,9 @@ def _take_in(session: Session, turn: _Turn, shown: str, is_button: bool, limited
         )
     unit.state = state
     if not check.flagged:
-        steps = callback.handle(session, conversation_id, turn.channel, shown, button=is_button)
+        steps = callback.handle(
+            session, conversation_id, turn.channel, shown, is_button, callback_step
+        )
         if steps is not None:
             _send_out(session, turn, unit, [Reply(words, buttons) for words, buttons in steps])
             return unit

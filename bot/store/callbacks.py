@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import CallbackRequest, ConsentRecord, utcnow
+from bot.store.models import CallbackRequest, ConsentRecord, Conversation, utcnow
 
 PURPOSE = "callback"
 
@@ -33,10 +33,31 @@ def _latest(session: Session, conversation_id: str) -> CallbackRequest | None:
     return session.scalars(stmt).first()
 
 
+def _latest_status(conversation_id: str) -> ScalarSelect[str]:
+    return (
+        select(CallbackRequest.status)
+        .where(CallbackRequest.conversation_id == conversation_id)
+        .order_by(CallbackRequest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def status(session: Session, conversation_id: str) -> str | None:
     """Where the latest request stands ("asked", "consented", "given", "declined"), or None."""
-    row = _latest(session, conversation_id)
-    return row.status if row else None
+    return session.scalar(select(_latest_status(conversation_id)))
+
+
+def state_and_status(session: Session, conversation_id: str) -> tuple[str | None, str | None]:
+    """The conversation's state and `status`, in one query: every message the gateway takes
+    in needs both, and on PostgreSQL each query is a round trip (None, None: no such
+    conversation)."""
+    row = session.execute(
+        select(Conversation.state, _latest_status(conversation_id)).where(
+            Conversation.id == conversation_id
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def ask(session: Session, conversation_id: str) -> None:

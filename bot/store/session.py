@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.settings import get_settings
 
@@ -37,9 +40,37 @@ def _engine_for(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
-    )
+    engine = create_engine(url, pool_size=5, max_overflow=10, hide_parameters=True)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle(engine))
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before use. One in steady use is not:
+# the ping is a round trip, two per message (a message is two units of work), and a connection
+# the server dropped meanwhile (a restart) fails its first statement, which makes the pool
+# replace every older connection and `in_unit` run its step again on a fresh one.
+IDLE_PING_S = 5.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine) -> Callable[[Any, ConnectionPoolEntry, Any], None]:
+    """SQLAlchemy's pessimistic disconnect check, for idle connections only: a dead one is
+    replaced before the caller sees it (the pool retries the checkout)."""
+
+    def check(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("an idle connection was closed by the server") from error
+
+    return check
 
 
 def forget_engines() -> None:
@@ -90,6 +121,25 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
 
 def in_unit(step: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run one store step in a unit of work of its own: `in_unit(get_state, conversation_id)`,
-    or off the event loop `await asyncio.to_thread(in_unit, get_state, conversation_id)`."""
+    or off the event loop `await asyncio.to_thread(in_unit, get_state, conversation_id)`.
+
+    A step whose connection turns out to have been dropped by the server (a database
+    restart; busy connections are not pinged first) runs once more on a fresh one: nothing
+    of the first try was committed. A failure in the COMMIT itself is not retried (the server
+    may have committed before the connection went)."""
+    try:
+        with unit_of_work() as session:
+            try:
+                return step(session, *args, **kwargs)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                raise _DroppedConnection from error
+    except _DroppedConnection:
+        pass
     with unit_of_work() as session:
         return step(session, *args, **kwargs)
+
+
+class _DroppedConnection(Exception):
+    """A step's statement found its connection dropped by the server, before any COMMIT."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.store import conversations, handover, staff
+from bot.store import callbacks, conversations, handover, staff
 from bot.store.models import Conversation, Referral
 from bot.store.queries import ReferralIn, save_referral
 from bot.store.session import get_sessionmaker, in_unit
@@ -115,3 +115,17 @@ def test_confirming_again_with_the_same_consent_saves_one_referral(database_url:
     # A new consent (the person referred themselves again later) is a new referral.
     later = save_referral(referral("c-once", given + timedelta(days=1)))
     assert later != first and count_referrals("c-once") == 2
+
+
+def test_state_and_callback_status_come_in_one_read_that_matches_each_on_its_own(
+    database_url: str,
+) -> None:
+    assert in_unit(callbacks.state_and_status, "no-such-conversation") == (None, None)
+    cid = in_unit(conversations.create_conversation, "webchat")
+    assert in_unit(callbacks.state_and_status, cid) == (ConversationState.ASSISTANT, None)
+    in_unit(callbacks.ask, cid)
+    in_unit(callbacks.decline, cid)
+    in_unit(callbacks.ask, cid)  # the latest request is the one that counts
+    found = in_unit(callbacks.state_and_status, cid)
+    assert found == (in_unit(conversations.get_state, cid), in_unit(callbacks.status, cid))
+    assert found == (ConversationState.ASSISTANT, "asked")
