@@ -28,6 +28,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "what do i say if a friend tells me they're thinking about suicide",
             "it's suicide driving through bolton at half five, can i ring instead",
             "paying that catalogue off early would be suicide for my budget",
+            "it's a suicide mission getting through to the doctors at 8am",
             "is there a suicide first aid session i can go on as a volunteer",
         ],
     ),
@@ -45,7 +46,12 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "wish-dead": (
-        ["i wish i was dead", "they'd be better off without me", "i'd be better off dead"],
+        [
+            "i wish i was dead",
+            "they'd be better off without me",
+            "i'd be better off dead",
+            "visa refused again. better i am dead",
+        ],
         ["i wish i was here when you rang", "the team is better off without me on nights lol"],
     ),
     "dont-want-to-live": (
@@ -109,6 +115,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "my daughter self harms, how do i help her",
             "how should i talk to my son about self harm before he starts secondary",
             "the mental health first aid day at work covers self harm, what's it like",
+            "asking for our lad, he self harmed when he was 13, will the army medical count it",
         ],
     ),
     "cut-myself": (
@@ -133,6 +140,7 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "i've overdosed on coffee this morning, what time is my appointment",
             "i od'd on coffee this morning",
             "i overdosed on mince pies at my nan's, anyway when's the drop in",
+            "i overdosed on greggs, two sausage rolls and a steak bake, when's my appointment",
             "odd question but can i get a bus pass",
         ],
     ),
