@@ -75,7 +75,7 @@ SPEAK = {
     "wouldve": "would have", "couldve": "could have", "shouldve": "should have",
     "cus": "because", "bcuz": "because", "prolly": "probably", "probs": "probably",
     "multistory": "multistorey", "wnt": "want", "wnted": "wanted", "lyf": "life",
-    "lyfe": "life",
+    "lyfe": "life", "lfe": "life",
 }  # fmt: skip
 # Contractions typed without the apostrophe: kept as they are rather than "corrected".
 SPEAK.update(

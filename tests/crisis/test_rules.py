@@ -132,6 +132,16 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["ive taken 30 paracetamol", "swallowed all my mirtazapine an hour ago"],
         ["i took 2 paracetamol for my headache", "i take 12 tablets a day"],
     ),
+    "took-all-of-drug": (
+        [
+            "i took my sertraline, the whole box, about an hour ago",
+            "necked me mams tablets all of them",
+        ],
+        [
+            "i took my tablets every one of the days the gp said",
+            "i took my meds the whole week like they said",
+        ],
+    ),
     "overdosed": (
         ["i think i've overdosed", "i've taken an overdose", "od'd need help", "i think i od'd"],
         [
