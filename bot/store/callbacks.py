@@ -5,8 +5,9 @@ Every function takes the caller's session (one unit of work per message)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, Select, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import CallbackRequest, ConsentRecord, Conversation, utcnow
@@ -23,24 +24,22 @@ class Callback:
     at: str
 
 
-def _latest(session: Session, conversation_id: str) -> CallbackRequest | None:
-    stmt = (
-        select(CallbackRequest)
+def _newest(what: Any, conversation_id: str) -> Select[Any]:
+    """`what` of the conversation's latest request: the one every step reads and moves on."""
+    return (
+        select(what)
         .where(CallbackRequest.conversation_id == conversation_id)
         .order_by(CallbackRequest.id.desc())
         .limit(1)
     )
-    return session.scalars(stmt).first()
+
+
+def _latest(session: Session, conversation_id: str) -> CallbackRequest | None:
+    return session.scalars(_newest(CallbackRequest, conversation_id)).first()
 
 
 def _latest_status(conversation_id: str) -> ScalarSelect[str]:
-    return (
-        select(CallbackRequest.status)
-        .where(CallbackRequest.conversation_id == conversation_id)
-        .order_by(CallbackRequest.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return _newest(CallbackRequest.status, conversation_id).scalar_subquery()
 
 
 def status(session: Session, conversation_id: str) -> str | None:
