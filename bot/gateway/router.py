@@ -423,13 +423,10 @@ async def _settle_late(turn: _Turn, answer: asyncio.Future[list[dict[str, Any]]]
 
 def _send_out(session: Session, turn: _Turn, unit: _Unit, replies: list[Reply]) -> None:
     """Store the replies (without any personal detail they repeat) as the unit's answer."""
-    for reply in replies:
-        kept = texts.transcript_text(reply.text)
-        unit.stored.append(
-            store.add_message(
-                session, turn.conversation_id, "out", Sender.ASSISTANT, kept, reply.buttons
-            )
-        )
+    kept = [(texts.transcript_text(reply.text), reply.buttons) for reply in replies]
+    unit.stored.extend(
+        store.add_messages(session, turn.conversation_id, "out", Sender.ASSISTANT, kept)
+    )
     unit.replies = [*(unit.replies or []), *replies]
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, select
+from sqlalchemy import ScalarSelect, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import CallbackRequest, ConsentRecord, Conversation, utcnow
+from bot.store.session import run
 
 PURPOSE = "callback"
 
@@ -24,7 +25,7 @@ class Callback:
     at: str
 
 
-def _newest(what: Any, conversation_id: str) -> Select[Any]:
+def _newest(what: Any, conversation_id: Any) -> Select[Any]:
     """`what` of the conversation's latest request: the one every step reads and moves on."""
     return (
         select(what)
@@ -38,7 +39,7 @@ def _latest(session: Session, conversation_id: str) -> CallbackRequest | None:
     return session.scalars(_newest(CallbackRequest, conversation_id)).first()
 
 
-def _latest_status(conversation_id: str) -> ScalarSelect[str]:
+def _latest_status(conversation_id: Any) -> ScalarSelect[str]:
     return _newest(CallbackRequest.status, conversation_id).scalar_subquery()
 
 
@@ -47,15 +48,17 @@ def status(session: Session, conversation_id: str) -> str | None:
     return session.scalar(select(_latest_status(conversation_id)))
 
 
+# Read for every message the gateway takes in, built once (store.session.run says why).
+_STATE_AND_STATUS = select(Conversation.state, _latest_status(bindparam("conversation_id"))).where(
+    Conversation.id == bindparam("conversation_id")
+)
+
+
 def state_and_status(session: Session, conversation_id: str) -> tuple[str | None, str | None]:
     """The conversation's state and `status`, in one query: every message the gateway takes
     in needs both, and on PostgreSQL each query is a round trip (None, None: no such
     conversation)."""
-    row = session.execute(
-        select(Conversation.state, _latest_status(conversation_id)).where(
-            Conversation.id == conversation_id
-        )
-    ).one_or_none()
+    row = run(session, _STATE_AND_STATUS, {"conversation_id": conversation_id}).one_or_none()
     return (row[0], row[1]) if row is not None else (None, None)
 
 

@@ -12,10 +12,11 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Case, CursorResult, case, insert, select, update
+from sqlalchemy import Case, CursorResult, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.models import Conversation, Message, TelegramUpdate, utcnow
+from bot.store.session import run
 from bot.vocabulary import WITH_ADVISORS, ConversationState, Sender, UpdateState
 
 # What the transcript keeps instead of a personal answer (a name, a phone number...) that the
@@ -122,6 +123,27 @@ def flag_for_advisor(session: Session, conversation_id: str, reason: str) -> Non
     )
 
 
+# The statements every message runs, built once (store.session.run says why).
+_INSERT_MESSAGES = insert(Message).returning(Message.id, sort_by_parameter_order=True)
+_MARK_UPDATE_DONE = (
+    update(TelegramUpdate)
+    .where(TelegramUpdate.update_id == bindparam("handled"))
+    .values(state=UpdateState.DONE, lease_until=None)
+)
+_RECENT = (
+    select(Message.sender, Message.text)
+    .where(Message.conversation_id == bindparam("conversation_id"))
+    .order_by(Message.id.desc())
+    .limit(bindparam("scan"))
+)
+_OFFERED = (
+    select(Message.buttons)
+    .where(Message.conversation_id == bindparam("conversation_id"), Message.direction == "out")
+    .order_by(Message.id.desc())
+    .limit(5)
+)
+
+
 def add_message(
     session: Session,
     conversation_id: str,
@@ -137,31 +159,46 @@ def add_message(
     after this write is never followed by a second copy (nor one before it by none).
     `delivery`: "pending" for a later message still to be sent to the person's Telegram chat,
     written with it, so no crash in between leaves it neither sent nor retried."""
-    # One INSERT ... RETURNING rather than the ORM's unit of work: it runs on every message
-    # in and out, and the ORM's bookkeeping for an object nobody reads again cost more than
-    # the write itself.
-    at = utcnow()
-    message_id = session.scalar(
-        insert(Message)
-        .values(
-            conversation_id=conversation_id,
-            direction=direction,
-            sender=sender,
-            text=text,
-            buttons=list(buttons),
-            at=at,
-            delivery=delivery,
-            delivery_next_at=at if delivery else None,
-        )
-        .returning(Message.id)
-    )
+    message = add_messages(
+        session, conversation_id, direction, sender, [(text, buttons)], delivery=delivery
+    )[0]
     if telegram_update is not None:
-        session.execute(
-            update(TelegramUpdate)
-            .where(TelegramUpdate.update_id == telegram_update)
-            .values(state=UpdateState.DONE, lease_until=None)
-        )
-    return StoredMessage(cast(int, message_id), sender, text, list(buttons), at.isoformat())
+        run(session, _MARK_UPDATE_DONE, {"handled": telegram_update})
+    return message
+
+
+def add_messages(
+    session: Session,
+    conversation_id: str,
+    direction: str,
+    sender: str,
+    items: Sequence[tuple[str, Sequence[dict[str, str]]]],
+    delivery: str | None = None,
+) -> list[StoredMessage]:
+    """Store several messages of one sender, in order, in one INSERT (an answer is often two
+    or three messages, and each statement is a round trip on PostgreSQL)."""
+    if not items:
+        return []
+    at = utcnow()
+    rows = [
+        {
+            "conversation_id": conversation_id,
+            "direction": direction,
+            "sender": sender,
+            "text": text,
+            "buttons": list(buttons),
+            "at": at,
+            "delivery": delivery,
+            "delivery_next_at": at if delivery else None,
+        }
+        for text, buttons in items
+    ]
+    # One parameter set is a plain INSERT; several, one INSERT of many rows.
+    ids = run(session, _INSERT_MESSAGES, rows[0] if len(rows) == 1 else rows).scalars().all()
+    return [
+        StoredMessage(int(message_id), sender, text, list(buttons), at.isoformat())
+        for message_id, (text, buttons) in zip(ids, items, strict=True)
+    ]
 
 
 def withheld(what: str) -> str:
@@ -186,15 +223,8 @@ def transcript(session: Session, conversation_id: str) -> list[StoredMessage]:
 
 def offered_payloads(session: Session, conversation_id: str) -> set[str]:
     """Payloads of the buttons in the assistant's latest messages: the only ones accepted."""
-    stmt = (
-        select(Message.buttons)
-        .where(Message.conversation_id == conversation_id, Message.direction == "out")
-        .order_by(Message.id.desc())
-        .limit(5)
-    )
-    return {
-        b["payload"] for buttons in session.scalars(stmt) for b in buttons or [] if "payload" in b
-    }
+    found = run(session, _OFFERED, {"conversation_id": conversation_id}).scalars()
+    return {b["payload"] for buttons in found for b in buttons or [] if "payload" in b}
 
 
 def last_reply(
@@ -218,13 +248,7 @@ def recent_context(
     back past the person's messages and the messages `skip` passes over (so a question stays
     open across an outage reply). What the crisis check and the personal-answer rule read
     before the next message is stored."""
-    stmt = (
-        select(Message.sender, Message.text)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc())
-        .limit(scan)
-    )
-    rows = session.execute(stmt).all()
+    rows = run(session, _RECENT, {"conversation_id": conversation_id, "scan": scan}).all()
     asked = None
     for row in rows:
         if skip is not None and (row.sender == Sender.PERSON or skip(row.text)):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -103,6 +103,24 @@ def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
 def _sessionmaker_for(engine: Engine) -> sessionmaker[Session]:
     """One factory per engine, so a new engine (tests clear get_engine) gets a new factory."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def run(
+    session: Session,
+    statement: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> CursorResult[*tuple[Any, ...]]:
+    """Execute a statement built once at import (its values as bound parameters) on the
+    session's connection, in its transaction; a list of parameter sets is one statement for
+    them all (an INSERT of several rows).
+
+    Why: on the path every message takes, building a statement and passing it through the
+    ORM session cost more than its round trip to PostgreSQL (0.7 ms against 0.35 for a read,
+    measured in process). Pending ORM changes are flushed first, as `session.execute` would,
+    so a read here sees what the unit has added."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 P = ParamSpec("P")

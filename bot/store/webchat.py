@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
 from bot.store.conversations import create_conversation
 from bot.store.models import Message, WebchatSession, utcnow
-from bot.store.session import get_sessionmaker
+from bot.store.session import get_sessionmaker, run
 from bot.store.staff import aware
 from bot.vocabulary import Channel
 
@@ -95,16 +95,25 @@ def read_session(session: Session, session_id: str, token: str) -> SessionCheck:
     """`open_session` in the caller's unit of work, so a message's first read of the database
     (this and the crisis step's context) is one transaction; the session's row and its latest
     message come in one query. A failure is raised: the caller falls back to `open_session`."""
-    last = _last_message_at(WebchatSession.conversation_id).scalar_subquery()
-    columns = (WebchatSession.token_hash, WebchatSession.conversation_id)
-    times = (WebchatSession.created_at, WebchatSession.revoked_at, last)
-    row = session.execute(
-        select(*columns, *times).where(WebchatSession.id == session_id)
-    ).one_or_none()
+    row = run(session, _READ_SESSION, {"session_id": session_id}).one_or_none()
     found, created_at = _opened(row, token)
     if found.conversation_id is None or row is None:
         return found
     return _live_or_ended(found, created_at, row[-1])
+
+
+def _last_message_at(conversation_id: Any) -> Select[datetime]:
+    return select(func.max(Message.at)).where(Message.conversation_id == conversation_id)
+
+
+# Every web chat message's first read, built once (store.session.run says why).
+_READ_SESSION = select(
+    WebchatSession.token_hash,
+    WebchatSession.conversation_id,
+    WebchatSession.created_at,
+    WebchatSession.revoked_at,
+    _last_message_at(WebchatSession.conversation_id).scalar_subquery(),
+).where(WebchatSession.id == bindparam("session_id"))
 
 
 def _by_token(session: Session, session_id: str, token: str) -> tuple[SessionCheck, datetime]:
@@ -120,10 +129,6 @@ def _opened(row: _SessionRow | None, token: str) -> tuple[SessionCheck, datetime
     if row.revoked_at is not None:
         return SessionCheck(ended=True), utcnow()
     return SessionCheck(row.conversation_id), aware(row.created_at)
-
-
-def _last_message_at(conversation_id: Any) -> Select[datetime]:
-    return select(func.max(Message.at)).where(Message.conversation_id == conversation_id)
 
 
 def _live_or_ended(
