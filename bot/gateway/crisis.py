@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,9 +130,22 @@ def is_yes_or_not_sure(
 
 def read_context(session: Session, conversation_id: str) -> Context:
     """The person's last few messages and what the assistant last asked, in `session`."""
-    recent, last = store.recent_context(
-        session, conversation_id, RECENT_MESSAGES, skip=texts.is_gateway_notice
+    return _as_context(
+        store.recent_context(
+            session, conversation_id, RECENT_MESSAGES, skip=texts.is_gateway_notice
+        )
     )
+
+
+def context_from(newest_first: Sequence[tuple[str, str]]) -> Context:
+    """`read_context` of messages (sender, text; newest first) a caller has read already."""
+    return _as_context(
+        store.context_of(newest_first, RECENT_MESSAGES, skip=texts.is_gateway_notice)
+    )
+
+
+def _as_context(found: tuple[list[str], str | None]) -> Context:
+    recent, last = found
     return tuple(recent), texts.asking_markers().get(last) if last else None
 
 

@@ -141,6 +141,9 @@ async def handle_person_message(
         return await _store_failed(turn, error)
 
 
+Known = tuple[str | None, str | None]  # a conversation's state and call-back status
+
+
 @dataclass(frozen=True)
 class Opened:
     """What a channel's first read found: the conversation, the crisis step's finding (made
@@ -149,6 +152,7 @@ class Opened:
     conversation_id: str
     check: CrisisCheck
     limited: bool
+    known: Known | None = None  # the state and call-back status, if the first read had them
 
 
 class NotOpened(Exception):
@@ -183,7 +187,7 @@ async def handle_opened_message(
             return turn, _Unit(replies=[Reply(texts.EMPTY)])
         if found.limited and not found.check.flagged:
             return turn, _Unit(replies=[Reply(texts.SLOW_DOWN)])
-        return turn, _take_in(session, turn, shown, is_button, found.limited)
+        return turn, _take_in(session, turn, shown, is_button, found.limited, found.known)
 
     try:
         turn, unit = await asyncio.to_thread(in_unit, open_and_take_in)
@@ -265,9 +269,17 @@ def _after_commit(turn: _Turn, unit: _Unit) -> None:
         crisis.alert(turn.conversation_id, turn.channel)
 
 
-def _take_in(session: Session, turn: _Turn, shown: str, is_button: bool, limited: bool) -> _Unit:
+def _take_in(
+    session: Session,
+    turn: _Turn,
+    shown: str,
+    is_button: bool,
+    limited: bool,
+    known: Known | None = None,
+) -> _Unit:
     """Store the message and answer it here when the assistant is not the one to: a button
-    not offered, too long or too fast, the call-back steps, an advisor's conversation."""
+    not offered, too long or too fast, the call-back steps, an advisor's conversation.
+    `known`: the state and call-back status, read earlier in this unit by the channel."""
     conversation_id, check = turn.conversation_id, turn.check
     unit = _Unit()
     if is_button and shown not in store.offered_payloads(session, conversation_id):
@@ -290,7 +302,9 @@ def _take_in(session: Session, turn: _Turn, shown: str, is_button: bool, limited
             telegram_update=turn.telegram_update,
         )
     )
-    state, callback_step = callbacks.state_and_status(session, conversation_id)
+    if known is None:
+        known = callbacks.state_and_status(session, conversation_id)
+    state, callback_step = known
     if state == ConversationState.CLOSED:
         # A person who writes again after an advisor closed the conversation starts afresh
         # with the assistant, in the same record.

@@ -39,17 +39,18 @@ def _latest(session: Session, conversation_id: str) -> CallbackRequest | None:
     return session.scalars(_newest(CallbackRequest, conversation_id)).first()
 
 
-def _latest_status(conversation_id: Any) -> ScalarSelect[str]:
+def latest_status(conversation_id: Any) -> ScalarSelect[str]:
+    """The status of the conversation's latest request, as a column of a larger read."""
     return _newest(CallbackRequest.status, conversation_id).scalar_subquery()
 
 
 def status(session: Session, conversation_id: str) -> str | None:
     """Where the latest request stands ("asked", "consented", "given", "declined"), or None."""
-    return session.scalar(select(_latest_status(conversation_id)))
+    return session.scalar(select(latest_status(conversation_id)))
 
 
 # Read for every message the gateway takes in, built once (store.session.run says why).
-_STATE_AND_STATUS = select(Conversation.state, _latest_status(bindparam("conversation_id"))).where(
+_STATE_AND_STATUS = select(Conversation.state, latest_status(bindparam("conversation_id"))).where(
     Conversation.id == bindparam("conversation_id")
 )
 

@@ -123,6 +123,8 @@ def flag_for_advisor(session: Session, conversation_id: str, reason: str) -> Non
     )
 
 
+RECENT_SCAN = 20  # how far back `recent_context` looks
+
 # The statements every message runs, built once (store.session.run says why).
 _INSERT_MESSAGES = insert(Message).returning(Message.id, sort_by_parameter_order=True)
 _MARK_UPDATE_DONE = (
@@ -240,7 +242,7 @@ def recent_context(
     session: Session,
     conversation_id: str,
     person_limit: int = 3,
-    scan: int = 20,
+    scan: int = RECENT_SCAN,
     skip: Callable[[str], bool] | None = None,
 ) -> tuple[list[str], str | None]:
     """The person's latest typed messages (oldest first; withheld answers left out) and what
@@ -249,15 +251,24 @@ def recent_context(
     open across an outage reply). What the crisis check and the personal-answer rule read
     before the next message is stored."""
     rows = run(session, _RECENT, {"conversation_id": conversation_id, "scan": scan}).all()
+    return context_of([(row.sender, row.text) for row in rows], person_limit, skip)
+
+
+def context_of(
+    newest_first: Sequence[tuple[str, str]],
+    person_limit: int = 3,
+    skip: Callable[[str], bool] | None = None,
+) -> tuple[list[str], str | None]:
+    """`recent_context` of messages (sender, text) already read, newest first."""
     asked = None
-    for row in rows:
-        if skip is not None and (row.sender == Sender.PERSON or skip(row.text)):
+    for sender, text in newest_first:
+        if skip is not None and (sender == Sender.PERSON or skip(text)):
             continue
-        asked = row.text if row.sender == Sender.ASSISTANT else None
+        asked = text if sender == Sender.ASSISTANT else None
         break
     typed = [
-        row.text
-        for row in rows
-        if row.sender == Sender.PERSON and not row.text.startswith(("/", _WITHHELD_START))
+        text
+        for sender, text in newest_first
+        if sender == Sender.PERSON and not text.startswith(("/", _WITHHELD_START))
     ]
     return list(reversed(typed[:person_limit])), asked

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -19,8 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
-from bot.store.conversations import create_conversation
-from bot.store.models import Message, WebchatSession, utcnow
+from bot.store.callbacks import latest_status
+from bot.store.conversations import RECENT_SCAN, create_conversation
+from bot.store.models import Conversation, Message, WebchatSession, utcnow
 from bot.store.session import get_sessionmaker, run
 from bot.store.staff import aware
 from bot.vocabulary import Channel
@@ -91,29 +92,59 @@ def open_session(session_id: str, token: str) -> SessionCheck:
     return _live_or_ended(found, created_at, last)
 
 
-def read_session(session: Session, session_id: str, token: str) -> SessionCheck:
-    """`open_session` in the caller's unit of work, so a message's first read of the database
-    (this and the crisis step's context) is one transaction; the session's row and its latest
-    message come in one query. A failure is raised: the caller falls back to `open_session`."""
-    row = run(session, _READ_SESSION, {"session_id": session_id}).one_or_none()
-    found, created_at = _opened(row, token)
-    if found.conversation_id is None or row is None:
-        return found
-    return _live_or_ended(found, created_at, row[-1])
+@dataclass(frozen=True)
+class FirstRead:
+    """What a web chat message's first read found: the session check and, for a live
+    session, the conversation's latest messages (sender, text; newest first), its state and
+    the status of its latest call-back request."""
+
+    check: SessionCheck
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    state: str | None = None
+    callback_status: str | None = None
+
+
+def read_session(session: Session, session_id: str, token: str) -> FirstRead:
+    """`open_session` in the caller's unit of work, with what the gateway reads next for the
+    same message (the crisis step's context, the state), in one query: on PostgreSQL each
+    query is a round trip. A failure is raised: the caller falls back to `open_session`."""
+    rows = run(session, _FIRST_READ, {"session_id": session_id, "scan": RECENT_SCAN}).all()
+    first = rows[0] if rows else None
+    found, created_at = _opened(first, token)
+    if found.conversation_id is None or first is None:
+        return FirstRead(found)
+    check = _live_or_ended(found, created_at, first.at)  # newest message first
+    if check.conversation_id is None:
+        return FirstRead(check)
+    messages = [(row.sender, row.text) for row in rows if row.sender is not None]
+    return FirstRead(check, messages, first.state, first.callback_status)
 
 
 def _last_message_at(conversation_id: Any) -> Select[datetime]:
     return select(func.max(Message.at)).where(Message.conversation_id == conversation_id)
 
 
-# Every web chat message's first read, built once (store.session.run says why).
-_READ_SESSION = select(
-    WebchatSession.token_hash,
-    WebchatSession.conversation_id,
-    WebchatSession.created_at,
-    WebchatSession.revoked_at,
-    _last_message_at(WebchatSession.conversation_id).scalar_subquery(),
-).where(WebchatSession.id == bindparam("session_id"))
+# Every web chat message's first read, built once (store.session.run says why): the
+# session's row with its conversation's state and call-back status, once per message of the
+# latest RECENT_SCAN (one row with no message for a conversation without any).
+_FIRST_READ = (
+    select(
+        WebchatSession.token_hash,
+        WebchatSession.conversation_id,
+        WebchatSession.created_at,
+        WebchatSession.revoked_at,
+        Conversation.state,
+        latest_status(WebchatSession.conversation_id).label("callback_status"),
+        Message.sender,
+        Message.text,
+        Message.at,
+    )
+    .join(Conversation, Conversation.id == WebchatSession.conversation_id)
+    .outerjoin(Message, Message.conversation_id == WebchatSession.conversation_id)
+    .where(WebchatSession.id == bindparam("session_id"))
+    .order_by(Message.id.desc())
+    .limit(bindparam("scan"))
+)
 
 
 def _by_token(session: Session, session_id: str, token: str) -> tuple[SessionCheck, datetime]:

@@ -153,9 +153,11 @@ def _opener(
     token = _bearer(authorization)
 
     def open_(session: Session) -> Opened:
-        conversation_id = conversation_for_found(webchat.read_session(session, session_id, token))
-        check = crisis.check_in(crisis.read_context(session, conversation_id), text, payload)
-        return Opened(conversation_id, check, limited=not limiter.allow(conversation_id))
+        first = webchat.read_session(session, session_id, token)
+        conversation_id = conversation_for_found(first.check)
+        check = crisis.check_in(crisis.context_from(first.messages), text, payload)
+        limited = not limiter.allow(conversation_id)
+        return Opened(conversation_id, check, limited, (first.state, first.callback_status))
 
     return open_
 

@@ -3,32 +3,13 @@ PostgreSQL (each statement is a round trip there), and read back as the channels
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.store import conversations
 from bot.store.models import Message
 from bot.store.session import get_engine, get_sessionmaker, in_unit
 from bot.vocabulary import Sender
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    """The SQL statements sent while inside."""
-    sent: list[str] = []
-
-    def note(*args: Any) -> None:
-        sent.append(args[2])
-
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+from tests.support.statements import statements_sent
 
 
 def test_an_answer_of_several_messages_is_one_insert_in_order(database_url: str) -> None:
@@ -38,7 +19,7 @@ def test_an_answer_of_several_messages_is_one_insert_in_order(database_url: str)
         ("Second, the next step.", []),
         ("Third, the numbers.", []),
     ]
-    with counted() as sent:
+    with statements_sent() as sent:
         stored = in_unit(conversations.add_messages, cid, "out", Sender.ASSISTANT, replies)
     inserts = [s for s in sent if s.lstrip().upper().startswith("INSERT")]
     # SQLite, in process, has no round trip to save: SQLAlchemy sends its rows one by one
@@ -59,7 +40,7 @@ def test_an_answer_of_several_messages_is_one_insert_in_order(database_url: str)
 
 def test_one_message_reads_back_and_nothing_is_no_statement(database_url: str) -> None:
     cid = in_unit(conversations.create_conversation, "telegram")
-    with counted() as sent:
+    with statements_sent() as sent:
         assert in_unit(conversations.add_messages, cid, "out", Sender.ASSISTANT, []) == []
     assert sent == []
     one = in_unit(conversations.add_message, cid, "in", Sender.PERSON, "hello")
