@@ -29,6 +29,8 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
             "it's suicide driving through bolton at half five, can i ring instead",
             "paying that catalogue off early would be suicide for my budget",
             "it's a suicide mission getting through to the doctors at 8am",
+            "City's back four, honestly, suicidal defending every single week",
+            "another suicide ball across the box from our centre half",
             "is there a suicide first aid session i can go on as a volunteer",
         ],
     ),
