@@ -235,8 +235,19 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "partner-hits-me": (
-        ["my partner hits me", "he punched me last night", "the missus batters me"],
-        ["my brother beat me at fifa", "my mate hit me up about a job", "it hurts me that he left"],
+        [
+            "my partner hits me",
+            "he punched me last night",
+            "the missus batters me",
+            "my stepdad gets violent with me when he drinks",
+            "her brother threatened to stab me over the money",
+        ],
+        [
+            "my brother beat me at fifa",
+            "my mate hit me up about a job",
+            "it hurts me that he left",
+            "my mam threatened to kill me if i forgot her birthday again",
+        ],
     ),
     "broke-my-bones": (["he broke my nose"], ["my ex broke my phone years ago"]),
     "scared-of-partner": (
