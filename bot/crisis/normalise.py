@@ -31,6 +31,8 @@ KEEP_COUNT = 10**12  # project words win a tie with any dictionary word
 MAX_CHARS = 5000  # longer text is cut: bounds the work on a pasted wall of text
 MAX_EDIT = 2
 PREFIX = 6  # symspellpy prefix length: 6 keeps start-up near 2 s and memory near 50 MB
+SEGMENT_MAX = 80  # a longer unbroken token (a pasted link, a wall of letters) stays as it is
+SEGMENT_MEAN = 2.5  # letters per word found, at least: "a s d f" is not a sentence
 
 # Text-speak and common forms, read before spelling correction. Values may be several words.
 SPEAK = {
@@ -78,14 +80,13 @@ SPEAK = {
     "lyfe": "life", "lfe": "life",
 }  # fmt: skip
 # Contractions typed without the apostrophe: kept as they are rather than "corrected".
-SPEAK.update(
-    (w, w)
-    for w in (
-        "thats whats wheres theres hes shes lets heres whos hows theyre youre wasnt isnt arent "
-        "werent hasnt havent hadnt couldnt wouldnt shouldnt youve weve theyve youll theyll "
-        "didnt doesnt dont cant wont im ive"
-    ).split()
-)
+CONTRACTIONS = (
+    "thats whats wheres theres hes shes lets heres whos hows theyre youre wasnt isnt arent "
+    "werent hasnt havent hadnt couldnt wouldnt shouldnt youve weve theyve youll theyll "
+    "didnt doesnt dont cant wont im ive"
+).split()
+CONTRACTION_COUNT = 100_000_000  # as common as "people" when cutting a run of letters into words
+SPEAK.update((w, w) for w in CONTRACTIONS)
 
 # Two words people write apart or together, made one so the detector sees one thing.
 PHRASES = {
@@ -127,6 +128,7 @@ def digest() -> str:
         "phrases": sorted(" ".join(k) + "=" + v for k, v in PHRASES.items()),
         "emoji": sorted(EMOJI.items()),
         "settings": [DICTIONARY, MIN_COUNT, REAL_COUNT, MAX_EDIT, PREFIX],
+        "segment": [SEGMENT_MAX, SEGMENT_MEAN, CONTRACTION_COUNT],
     }
     canonical = json.dumps(table, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -229,6 +231,34 @@ def _split(word: str) -> str | None:
     return best if best_score >= 1_000_000 else None
 
 
+def _segment(word: str) -> str | None:
+    """'iwanttodieicantdothisanymore' -> 'i want to die i cant do this anymore': a message
+    typed with no spaces at all. Taken only when every word found is a common word or one of
+    ours, so a name or a string of junk is left as typed."""
+    if len(word) > SEGMENT_MAX:
+        return None
+    found = _segmenter().word_segmentation(word, max_edit_distance=0).segmented_string.split()
+    if len(found) < 3 or len(word) / len(found) < SEGMENT_MEAN:
+        return None
+    words = _segmenter().words
+    return " ".join(found) if all(w in words for w in found) else None
+
+
+@lru_cache(maxsize=1)
+def _segmenter():  # -> symspellpy.SymSpell
+    """The English frequencies alone, at their own counts, for cutting a run of letters into
+    words (the speller's project words carry a huge count so that they win a tie, which would
+    cut "nomoney" into "nom on ey"). Exact lookups only: no index of deletes to hold."""
+    from symspellpy import SymSpell
+
+    segmenter = SymSpell(max_dictionary_edit_distance=0, prefix_length=PREFIX)
+    for word, count in _dictionary()[0].items():
+        segmenter.create_dictionary_entry(word, count)
+    for word in CONTRACTIONS:  # "imgoingto..." -> "im going to..."
+        segmenter.create_dictionary_entry(word, CONTRACTION_COUNT)
+    return segmenter
+
+
 @lru_cache(maxsize=50_000)
 def correct(word: str) -> str:
     """One token as the detector should see it: expanded, unstretched, or spelt right."""
@@ -254,7 +284,7 @@ def correct(word: str) -> str:
     found = _speller().lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
     if found:
         return max(found, key=lambda s: (s.count >= KEEP_COUNT, s.count)).term
-    return _split(word) or word
+    return _split(word) or _segment(word) or word
 
 
 def _clean(text: str) -> str:
@@ -309,3 +339,4 @@ def normalise(text: str | None) -> str:
 def warm() -> None:
     """Build the spelling index now rather than on the first message."""
     _speller()
+    _segmenter()

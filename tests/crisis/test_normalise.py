@@ -96,3 +96,23 @@ def test_sentences_split_on_full_stops_and_new_lines() -> None:
 @pytest.mark.parametrize("empty", [None, "", "   ", "...", "\U0001f600" * 5])
 def test_empty_and_symbol_only_messages_give_nothing(empty: str | None) -> None:
     assert normalise(empty) == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("iwanttodieicantdothisanymore", "i want to die i cant do this anymore"),
+        ("IMGOINGTOKILLMYSELFTONIGHT", "im going to kill myself tonight"),
+        ("nomoneynofoodnothing", "no money no food nothing"),
+        ("howdoiclaimuniversalcredit", "how do i claim universal credit"),
+    ],
+)
+def test_a_message_typed_with_no_spaces_is_cut_into_words(typed: str, expected: str) -> None:
+    assert normalise(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed", ["asdfghjklqwerty", "abcdefghijklmnopqrstuvwxyz", "lolololol", "ab" * 60]
+)
+def test_a_run_of_junk_letters_is_left_as_typed(typed: str) -> None:
+    assert normalise(typed) == typed
