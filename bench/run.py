@@ -28,6 +28,7 @@ from bench.profile import PROFILES, endpoints
 from bench.script import message_count, script
 from bench.system import Plan, Ports, SystemSpec, measure
 from bench.train import relative, train
+from bot.crisis import normalise
 
 MODELS = ROOT / "models" / "bench"
 RESULTS = ROOT / "bench" / "results"
@@ -132,13 +133,27 @@ def fingerprint(config: Path) -> str:
     digest = hashlib.sha256(text)
     inputs = [ROOT / "domain.yml", RASA, *sorted((ROOT / "data").rglob("*.yml"))]
     if b"engine." in text or b"models/spacy-gm" in text:
-        inputs += sorted((ROOT / "engine").glob("*.py"))
-        inputs += sorted((ROOT / "models" / "spacy-gm").rglob("*"))
+        inputs += _engine_inputs()
     for path in inputs:
         if path.is_file():
-            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(
+                str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).encode()
+            )
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _engine_inputs() -> list[Path]:
+    """What our own components read when they train: their code, the spaCy model, and the
+    normaliser every message goes through before the classifier (its code, the project word
+    list and the place names it keeps as typed)."""
+    return [
+        *sorted((ROOT / "engine").glob("*.py")),
+        *sorted((ROOT / "models" / "spacy-gm").rglob("*")),
+        ROOT / "bot" / "crisis" / "normalise.py",
+        normalise.KEEP_WORDS,
+        normalise.GAZETTEER,
+    ]
 
 
 def model_for(config: Path, name: str, logs: Path, reuse: bool) -> tuple[Path, dict[str, Any]]:
@@ -170,8 +185,7 @@ def made_model(config: Path) -> tuple[Path, dict[str, Any]] | None:
     model = ROOT / "models" / "welfare.tar.gz"
     if config.resolve() != (ROOT / "config.yml").resolve() or not model.exists():
         return None
-    inputs = [config, ROOT / "domain.yml", *(ROOT / "data").rglob("*.yml")]
-    inputs += [*(ROOT / "engine").glob("*.py"), *(ROOT / "models" / "spacy-gm").rglob("*")]
+    inputs = [config, ROOT / "domain.yml", *(ROOT / "data").rglob("*.yml"), *_engine_inputs()]
     built = model.stat().st_mtime
     if any(path.is_file() and path.stat().st_mtime > built for path in inputs):
         return None

@@ -313,3 +313,16 @@ def test_each_profile_names_its_endpoints_and_the_production_settings() -> None:
     assert engine["BENCH_PG_DB"] == "welfare_bench_x"
     assert gateway["REDIS_URL"] == "redis://127.0.0.1:16379/0"
     assert gateway["REDIS_NAMESPACE"] == engine["REDIS_NAMESPACE"]
+
+
+def test_a_saved_model_is_not_reused_after_the_normaliser_changes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The classifier reads the normaliser's words: a model trained before a change to its
+    code, word list or place names must be trained again, not reused."""
+    config = run.ROOT / "config.yml"
+    before = run.fingerprint(config)
+    words = tmp_path / "keep_words.txt"
+    words.write_text(run.normalise.KEEP_WORDS.read_text(encoding="utf-8") + "\nnewword\n")
+    monkeypatch.setattr(run.normalise, "KEEP_WORDS", words)
+    assert run.fingerprint(config) != before
