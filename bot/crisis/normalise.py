@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import json
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -86,7 +87,9 @@ CONTRACTIONS = (
     "didnt doesnt dont cant wont im ive"
 ).split()
 CONTRACTION_COUNT = 100_000_000  # as common as "people" when cutting a run of letters into words
+CORPUS_WORDS = 1_024_908_267_229  # the words the shipped frequencies were counted over
 SPEAK.update((w, w) for w in CONTRACTIONS)
+_CONTRACTION_SET = frozenset(CONTRACTIONS)
 
 # Two words people write apart or together, made one so the detector sees one thing.
 PHRASES = {
@@ -233,30 +236,42 @@ def _split(word: str) -> str | None:
 
 def _segment(word: str) -> str | None:
     """'iwanttodieicantdothisanymore' -> 'i want to die i cant do this anymore': a message
-    typed with no spaces at all. Taken only when every word found is a common word or one of
-    ours, so a name or a string of junk is left as typed."""
+    typed with no spaces at all. The most likely words (by the English frequencies at their
+    own counts, plus the contractions people type without an apostrophe), and only when every
+    letter falls in a word found, so a name or a string of junk is left as typed.
+
+    Written here rather than with symspellpy's word_segmentation: that needs a second index of
+    the dictionary (about 30 MB in every process that reads messages), where this reads the
+    counts already held. The speller's own index will not do: it gives project words a huge
+    count so that they win a tie, which cuts "nomoney" into "nom on ey"."""
     if len(word) > SEGMENT_MAX:
         return None
-    found = _segmenter().word_segmentation(word, max_edit_distance=0).segmented_string.split()
-    if len(found) < 3 or len(word) / len(found) < SEGMENT_MEAN:
+    # best[i]: (log probability, words) of the best cut of word[:i] into known words
+    best: list[tuple[float, list[str]] | None] = [(0.0, [])] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - _longest_word()), end):
+            before, piece = best[start], word[start:end]
+            share = _log_share(piece) if before is not None else None
+            if before is None or share is None:
+                continue
+            score, current = before[0] + share, best[end]
+            if current is None or score > current[0]:
+                best[end] = (score, [*before[1], piece])
+    found = best[-1]
+    if found is None or len(found[1]) < 3 or len(word) / len(found[1]) < SEGMENT_MEAN:
         return None
-    words = _segmenter().words
-    return " ".join(found) if all(w in words for w in found) else None
+    return " ".join(found[1])
+
+
+def _log_share(word: str) -> float | None:
+    """log10 of the word's share of the words counted, or None for a word not counted."""
+    count = CONTRACTION_COUNT if word in _CONTRACTION_SET else _dictionary()[0].get(word)
+    return math.log10(count / CORPUS_WORDS) if count else None
 
 
 @lru_cache(maxsize=1)
-def _segmenter():  # -> symspellpy.SymSpell
-    """The English frequencies alone, at their own counts, for cutting a run of letters into
-    words (the speller's project words carry a huge count so that they win a tie, which would
-    cut "nomoney" into "nom on ey"). Exact lookups only: no index of deletes to hold."""
-    from symspellpy import SymSpell
-
-    segmenter = SymSpell(max_dictionary_edit_distance=0, prefix_length=PREFIX)
-    for word, count in _dictionary()[0].items():
-        segmenter.create_dictionary_entry(word, count)
-    for word in CONTRACTIONS:  # "imgoingto..." -> "im going to..."
-        segmenter.create_dictionary_entry(word, CONTRACTION_COUNT)
-    return segmenter
+def _longest_word() -> int:
+    return max(map(len, _dictionary()[0]))
 
 
 @lru_cache(maxsize=50_000)
@@ -339,4 +354,4 @@ def normalise(text: str | None) -> str:
 def warm() -> None:
     """Build the spelling index now rather than on the first message."""
     _speller()
-    _segmenter()
+    _longest_word()
