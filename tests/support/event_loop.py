@@ -6,11 +6,8 @@ import asyncio
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import event
-
-from bot.store.session import get_engine
+from tests.support.statements import on_each_statement
 
 PROJECT = ("/bot/", "/actions/")
 
@@ -21,7 +18,7 @@ def statements_on_the_loop() -> Iterator[list[str]]:
     with where in the project's code (bot/, actions/) it came from."""
     found: list[str] = []
 
-    def check(*_: Any) -> None:
+    def check(_sql: str) -> None:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -29,9 +26,5 @@ def statements_on_the_loop() -> Iterator[list[str]]:
         ours = [f for f in traceback.extract_stack() if any(p in f.filename for p in PROJECT)]
         found.append(" <- ".join(f"{f.name} ({f.filename.rsplit('/', 1)[-1]})" for f in ours))
 
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", check)
-    try:
+    with on_each_statement(check):
         yield found
-    finally:
-        event.remove(engine, "before_cursor_execute", check)
