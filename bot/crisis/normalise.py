@@ -81,15 +81,16 @@ SPEAK = {
     "lyfe": "life", "lfe": "life",
 }  # fmt: skip
 # Contractions typed without the apostrophe: kept as they are rather than "corrected".
-CONTRACTIONS = (
-    "thats whats wheres theres hes shes lets heres whos hows theyre youre wasnt isnt arent "
-    "werent hasnt havent hadnt couldnt wouldnt shouldnt youve weve theyve youll theyll "
-    "didnt doesnt dont cant wont im ive"
-).split()
+CONTRACTIONS = frozenset(
+    (
+        "thats whats wheres theres hes shes lets heres whos hows theyre youre wasnt isnt arent "
+        "werent hasnt havent hadnt couldnt wouldnt shouldnt youve weve theyve youll theyll "
+        "didnt doesnt dont cant wont im ive"
+    ).split()
+)
 CONTRACTION_COUNT = 100_000_000  # as common as "people" when cutting a run of letters into words
 CORPUS_WORDS = 1_024_908_267_229  # the words the shipped frequencies were counted over
 SPEAK.update((w, w) for w in CONTRACTIONS)
-_CONTRACTION_SET = frozenset(CONTRACTIONS)
 
 # Two words people write apart or together, made one so the detector sees one thing.
 PHRASES = {
@@ -248,10 +249,11 @@ def _segment(word: str) -> str | None:
         return None
     # best[i]: (log probability, words) of the best cut of word[:i] into known words
     best: list[tuple[float, list[str]] | None] = [(0.0, [])] + [None] * len(word)
+    longest = _longest_word()
     for end in range(1, len(word) + 1):
-        for start in range(max(0, end - _longest_word()), end):
+        for start in range(max(0, end - longest), end):
             before, piece = best[start], word[start:end]
-            share = _log_share(piece) if before is not None else None
+            share = None if before is None else _log_share(piece)
             if before is None or share is None:
                 continue
             score, current = before[0] + share, best[end]
@@ -265,7 +267,7 @@ def _segment(word: str) -> str | None:
 
 def _log_share(word: str) -> float | None:
     """log10 of the word's share of the words counted, or None for a word not counted."""
-    count = CONTRACTION_COUNT if word in _CONTRACTION_SET else _dictionary()[0].get(word)
+    count = CONTRACTION_COUNT if word in CONTRACTIONS else _dictionary()[0].get(word)
     return math.log10(count / CORPUS_WORDS) if count else None
 
 
